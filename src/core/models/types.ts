@@ -1,0 +1,79 @@
+import type { Table } from 'apache-arrow';
+import type { TableSchema } from '../schema/types';
+
+export type GeneratorKind = 'tvae' | 'ctgan' | 'transformer';
+export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  seed?: number;
+  /** Early stopping on a validation split (the UI's "Auto" epochs). */
+  earlyStopping?: boolean;
+  /** Model-specific settings (layer sizes, learning rates, DP settings, …). */
+  [key: string]: unknown;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  /** Named losses of the latest epoch, e.g. { loss } or { generator, critic }. */
+  losses: Record<string, number>;
+  elapsedMs: number;
+  etaMs: number;
+  backend: BackendName;
+  rowsSeen?: number;
+}
+
+export interface FitResult {
+  epochs: number;
+  stoppedEarly: boolean;
+  /** Set when training stopped on a NaN/Inf loss; the last good weights are kept. */
+  diverged?: string;
+  backend: BackendName;
+  history: TrainProgress[];
+}
+
+/** Equality, set or range conditions for conditional sampling ("age>=65", "sex=F", "cp in 1,2"). */
+export type Condition =
+  | { column: string; op: '='; value: string }
+  | { column: string; op: 'in'; values: string[] }
+  | { column: string; op: '>' | '>=' | '<' | '<='; value: number };
+
+export interface SampleOptions {
+  conditions?: Condition[];
+  /** Rows generated per chunk (memory stays flat). */
+  chunkSize?: number;
+  temperature?: number;
+  topP?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** Everything a saved model holds: weights and encoding parameters, never a training row. */
+export interface SavedModel {
+  format: 'doppel-model';
+  version: 1;
+  kind: GeneratorKind;
+  schema: TableSchema;
+  options: FitOptions;
+  encoder: unknown;
+  /** Weight tensors, name → { shape, base64 Float32 data }. */
+  weights: Record<string, { shape: number[]; data: string }>;
+  privacy?: unknown;
+}
+
+export interface Generator {
+  readonly kind: GeneratorKind;
+  fit(
+    table: Table,
+    schema: TableSchema,
+    options: FitOptions,
+    onProgress?: (p: TrainProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<FitResult>;
+  sample(n: number, seed: number, options?: SampleOptions): Promise<Table>;
+  save(): SavedModel;
+  dispose(): void;
+}
