@@ -13,6 +13,7 @@ function randomColumns(n: number, rng: Rng, nullRate: number): PrivacyColumn[] {
     { name: 'bmi', kind: 'numeric', values: Float64Array.from({ length: n }, () => rng.normal() * 5 + 27) },
     { name: 'sex', kind: 'categorical', labels: cat(2) },
     { name: 'site', kind: 'categorical', labels: cat(7) },
+    { name: 'icd', kind: 'categorical', labels: cat(60) }, // wide: compared during the tile scan
   ];
 }
 
@@ -43,6 +44,7 @@ describe('mixed distance by tiled matrix products', () => {
     const L = randomColumns(300, rng, 0.1);
     const R = randomColumns(230, rng, 0.1);
     const sp = fitDistanceSpace(R, [L]);
+    expect(sp.scanned.length).toBe(1);
     const l = encodeRows(sp, L);
     const r = encodeRows(sp, R);
     const fast = await nearest(sp, l, r, { k: 2, colMin: true, tile: 64 });

@@ -24,7 +24,16 @@ export interface DistanceSpace {
   columns: SpaceColumn[];
   /** Inner dimension of the matrix product. */
   dim: number;
+  /**
+   * Positions (among the categorical columns) of very wide categoricals (≥ 48 labels), whose
+   * mismatches are added while scanning each product tile instead of inside the product. Measured on
+   * wasm: one label costs ~1.8 ms of product per 4096² tile, one scanned column ~65 ms of scan.
+   */
+  scanned: number[];
 }
+
+const MAX_SCANNED = 3;
+const MIN_SCANNED_LABELS = 48;
 
 /** Rows of one table in the distance space (only aggregates of the space, never shared across tables). */
 export interface EncodedRows {
@@ -77,7 +86,16 @@ export function fitDistanceSpace(train: readonly PrivacyColumn[], others: readon
       dim += codes.size;
     }
   });
-  return { columns, dim };
+  const cats = columns.filter((c): c is Extract<SpaceColumn, { kind: 'categorical' }> => c.kind === 'categorical');
+  const scanned = cats
+    .map((c, k) => ({ k, size: c.codes.size }))
+    .filter((c) => c.size >= MIN_SCANNED_LABELS)
+    .sort((a, b) => b.size - a.size || a.k - b.k)
+    .slice(0, MAX_SCANNED)
+    .map((c) => c.k)
+    .sort((a, b) => a - b);
+  for (const k of scanned) dim -= cats[k].codes.size;
+  return { columns, dim, scanned };
 }
 
 /** Encode the given rows (all when omitted) of a table's columns, in the space's column order. */
@@ -163,6 +181,10 @@ function leftFactor(space: DistanceSpace, e: EncodedRows, r0: number, r1: number
           alpha += x * x;
         }
       } else {
+        if (space.scanned.includes(b)) {
+          b++;
+          continue;
+        }
         out[o + k + e.cat[r * nCat + b++]] = 1;
         k += sc.codes.size;
         alpha += 1;
@@ -202,6 +224,10 @@ function rightFactorT(space: DistanceSpace, e: EncodedRows, r0: number, r1: numb
           beta += y * y;
         }
       } else {
+        if (space.scanned.includes(b)) {
+          b++;
+          continue;
+        }
         out[(k + e.cat[r * nCat + b++]) * m + j] = -1;
         k += sc.codes.size;
       }
@@ -210,6 +236,82 @@ function rightFactorT(space: DistanceSpace, e: EncodedRows, r0: number, r1: numb
     out[k++ * m + j] = beta;
   }
   return out;
+}
+
+// Tile scans: simple monomorphic loops, one job each (faster in V8 than one loop doing everything).
+
+function addMismatches(d: Float32Array, rows: number, cols: number, r0: number, c0: number, lcs: Int32Array[], rcs: Int32Array[]): void {
+  for (let s = 0; s < lcs.length; s++) {
+    const lc = lcs[s];
+    const rc = rcs[s];
+    for (let i = 0; i < rows; i++) {
+      const a = lc[r0 + i];
+      const o = i * cols - c0;
+      for (let j = c0; j < c0 + cols; j++) if (rc[j] !== a) d[o + j] += 1;
+    }
+  }
+}
+
+function scanRows(
+  d: Float32Array,
+  rows: number,
+  cols: number,
+  r0: number,
+  c0: number,
+  b1: Float32Array,
+  j1: Int32Array,
+  b2: Float32Array | null,
+  j2: Int32Array | null,
+): void {
+  for (let i = 0; i < rows; i++) {
+    const gi = r0 + i;
+    const o = i * cols;
+    let v1 = b1[gi];
+    let x1 = j1[gi];
+    if (!b2 || !j2) {
+      for (let j = 0; j < cols; j++) {
+        const v = d[o + j];
+        if (v < v1) {
+          v1 = v;
+          x1 = c0 + j;
+        }
+      }
+    } else {
+      let v2 = b2[gi];
+      let x2 = j2[gi];
+      for (let j = 0; j < cols; j++) {
+        const v = d[o + j];
+        if (v < v2) {
+          if (v < v1) {
+            v2 = v1;
+            x2 = x1;
+            v1 = v;
+            x1 = c0 + j;
+          } else {
+            v2 = v;
+            x2 = c0 + j;
+          }
+        }
+      }
+      b2[gi] = v2;
+      j2[gi] = x2;
+    }
+    b1[gi] = v1;
+    j1[gi] = x1;
+  }
+}
+
+function scanCols(d: Float32Array, rows: number, cols: number, r0: number, c0: number, cD: Float32Array, cI: Int32Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const v = d[o + j];
+      if (v < cD[c0 + j]) {
+        cD[c0 + j] = v;
+        cI[c0 + j] = r0 + i;
+      }
+    }
+  }
 }
 
 export interface NearestResult {
@@ -250,6 +352,17 @@ export async function nearest(space: DistanceSpace, left: EncodedRows, right: En
   const cD = opts.colMin ? new Float32Array(m).fill(Infinity) : null;
   const cI = opts.colMin ? new Int32Array(m).fill(-1) : null;
 
+  // codes of the scanned categoricals (unused slots stay 0 on both sides, so they never mismatch)
+  const nCatAll = space.columns.length - numCount(space);
+  const codesOf = (e: EncodedRows, slot: number) => {
+    const out = new Int32Array(e.n);
+    const k = space.scanned[slot];
+    if (k !== undefined) for (let r = 0; r < e.n; r++) out[r] = e.cat[r * nCatAll + k];
+    return out;
+  };
+  const scanning = space.scanned.length > 0;
+  const lcs = space.scanned.map((_, s) => codesOf(left, s));
+  const rcs = space.scanned.map((_, s) => codesOf(right, s));
   const rightTiles: { start: number; t: tf.Tensor2D }[] = [];
   for (let s = 0; s < m; s += tile) {
     const e = Math.min(m, s + tile);
@@ -268,39 +381,10 @@ export async function nearest(space: DistanceSpace, left: EncodedRows, right: En
           const cols = t.shape[1];
           const prod = tf.matMul(lt, t);
           const d = (await prod.data()) as Float32Array;
+          if (scanning) addMismatches(d, rows, cols, r0, start, lcs, rcs);
+          scanRows(d, rows, cols, r0, start, b1, j1, b2, j2);
+          if (cD && cI) scanCols(d, rows, cols, r0, start, cD, cI);
           prod.dispose();
-          for (let i = 0; i < rows; i++) {
-            const gi = r0 + i;
-            let v1 = b1[gi];
-            let x1 = j1[gi];
-            let v2 = b2 ? b2[gi] : Infinity;
-            let x2 = j2 ? j2[gi] : -1;
-            const o = i * cols;
-            for (let j = 0; j < cols; j++) {
-              const v = d[o + j];
-              if (v < v2) {
-                if (v < v1) {
-                  v2 = v1;
-                  x2 = x1;
-                  v1 = v;
-                  x1 = start + j;
-                } else {
-                  v2 = v;
-                  x2 = start + j;
-                }
-              }
-              if (cD && v < cD[start + j]) {
-                cD[start + j] = v;
-                cI![start + j] = gi;
-              }
-            }
-            b1[gi] = v1;
-            j1[gi] = x1;
-            if (b2) {
-              b2[gi] = v2;
-              j2![gi] = x2;
-            }
-          }
           opts.onTile?.(++done, total);
         }
       } finally {
