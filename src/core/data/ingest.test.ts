@@ -287,6 +287,8 @@ describe('bad input: one message per case', () => {
     expect(ok.schema.rows).toBe(14);
     expect(ok.report.skippedRows).toEqual([3, 7, 8, 14, 17, 21, 22]);
     expect(ok.report.notes).toContain('Skipped 7 rows with the wrong number of fields (lines 3, 7, 8, 14, 17 (and 2 more)).');
+    const all = await rejects(ingestText('a,b\n1\n2\n', 'all.csv', { skipRaggedRows: true }));
+    expect(all.message).toBe('all.csv: 2 rows do not have 2 fields like the header, on lines 2, 3. Fix those rows or choose "skip these rows".');
     const one = await rejects(ingestText('a,b\n1,2\n3\n', 'one.csv'));
     expect(one.message).toBe('one.csv: 1 row does not have 2 fields like the header, on line 3. Fix that row or choose "skip these rows".');
   });

@@ -259,7 +259,7 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
 
   if (!names) fail(new IngestError('empty-file', `${file} is empty: it has no header and no rows. Choose a CSV file with a header row and at least one data row.`));
   const columnNames = names as unknown as string[];
-  if (raggedCount > 0 && !options.skipRaggedRows) {
+  if (raggedCount > 0 && (!options.skipRaggedRows || rows === 0)) {
     fail(new IngestError(
       'ragged-rows',
       `${file}: ${raggedCount} ${raggedCount === 1 ? 'row does' : 'rows do'} not have ${columnNames.length} fields like the header, on line${raggedCount === 1 ? '' : 's'} ${listLines(ragged, raggedCount)}. Fix ${raggedCount === 1 ? 'that row' : 'those rows'} or choose "skip these rows".`,
