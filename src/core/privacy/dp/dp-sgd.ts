@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../util/random';
+import { cryptoNormal } from './crypto-random';
 
 /**
  * Poisson sampling: each of n rows joins the batch independently with probability q (what the RDP
@@ -31,33 +32,7 @@ export function poissonSample(n: number, q: number, rng: Rng): Int32Array {
   return Int32Array.from(out);
 }
 
-/**
- * n standard-normal draws from the platform's cryptographic generator (the one unseeded choice in
- * Doppel: DP noise must not be reproducible from a seed an attacker might learn).
- */
-export function cryptoNormal(n: number, std = 1): Float32Array {
-  const out = new Float32Array(n);
-  const chunk = 8192; // getRandomValues refuses more than 65536 bytes per call
-  const u = new Uint32Array(chunk);
-  let k = chunk;
-  const uniform = () => {
-    if (k + 2 > chunk) {
-      globalThis.crypto.getRandomValues(u);
-      k = 0;
-    }
-    // 53-bit uniform in (0, 1)
-    const hi = u[k++] >>> 5;
-    const lo = u[k++] >>> 6;
-    return (hi * 67108864 + lo + 0.5) / 9007199254740992;
-  };
-  for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(uniform()));
-    const t = 2 * Math.PI * uniform();
-    out[i] = r * Math.cos(t) * std;
-    if (i + 1 < n) out[i + 1] = r * Math.sin(t) * std;
-  }
-  return out;
-}
+export { cryptoNormal };
 
 /**
  * Per-example squared gradient norms of a dense layer Z = A·W (+ b), from its input activations
