@@ -6,7 +6,7 @@ import {
 } from 'apache-arrow';
 import type { ColumnKind, ColumnSchema } from '../schema/types';
 import { parseDatetime, type DatetimeFormat } from '../schema/datetime';
-import { parseNumber, type ColumnAccumulator } from './column-accumulator';
+import { fractionDigits, parseNumber, type ColumnAccumulator } from './column-accumulator';
 
 export interface BuiltColumn {
   vector: Vector;
@@ -27,7 +27,7 @@ function numbersOf(acc: ColumnAccumulator, name: string): { values: Float64Array
   const n = acc.length;
   const valid = acc.valid.subarray(0, n);
   if (acc.nums) return { values: acc.nums.subarray(0, n), valid };
-  const byCode = acc.labels.map((l) => parseNumber(l));
+  const byCode = acc.labels.map((l) => parseNumber(l, true));
   const bad = acc.labels.findIndex((_, c) => byCode[c] === null);
   if (bad >= 0) throw new Error(`Column "${name}" has values that are not numbers (such as "${acc.labels[bad]}"), so it cannot be numeric.`);
   const values = new Float64Array(n);
@@ -58,7 +58,7 @@ export function buildColumn(
       if (allInt && !Number.isInteger(v)) allInt = false;
     }
     if (min !== Infinity) { schema.min = min; schema.max = max; }
-    schema.decimals = acc.nums ? acc.decimals : acc.labels.reduce((d, l) => Math.max(d, fractionDigitsOf(l)), 0);
+    schema.decimals = acc.nums ? acc.decimals : acc.labels.reduce((d, l) => Math.max(d, fractionDigits(l)), 0);
     schema.distinct = acc.distinct();
     let vector: Vector;
     if (kind === 'integer' && (min === Infinity || (min >= INT32_MIN && max <= INT32_MAX))) {
@@ -126,11 +126,4 @@ export function buildColumn(
   for (let i = 0; i < n; i++) strings[i] = acc.text(i);
   schema.distinct = acc.distinct();
   return { vector: vectorFromArray(strings, new Utf8()), schema };
-}
-
-function fractionDigitsOf(s: string): number {
-  const dot = s.indexOf('.');
-  if (dot < 0) return 0;
-  const e = s.search(/[eE]/);
-  return (e < 0 ? s.length : e) - dot - 1;
 }

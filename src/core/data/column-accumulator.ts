@@ -6,17 +6,31 @@
 
 /** A plain decimal number as people write them. Leading zeros (`007`, zip codes) stay text. */
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DECIMAL_COMMA = /^[+-]?\d*,\d+$/;
 const LEADING_ZERO = /^[+-]?0\d/;
+/** Whole numbers longer than this lose digits as doubles (ids like 12345678901234567890): keep them as text. */
+const MAX_INTEGER_DIGITS = 15;
 
-export function parseNumber(s: string): number | null {
-  if (!NUMBER.test(s) || LEADING_ZERO.test(s)) return null;
-  const v = Number(s);
+/**
+ * The number a cell holds, or null. `decimalComma` also accepts `2,5` (files delimited by `;`, tab or
+ * `|` from locales that write decimal commas).
+ */
+export function parseNumber(s: string, decimalComma = false): number | null {
+  let t = s;
+  if (!NUMBER.test(t)) {
+    if (!decimalComma || !DECIMAL_COMMA.test(t)) return null;
+    t = t.replace(',', '.');
+  }
+  if (LEADING_ZERO.test(t)) return null;
+  if (t.length > MAX_INTEGER_DIGITS && !/[.eE]/.test(t) && t.replace(/^[+-]/, '').length > MAX_INTEGER_DIGITS) return null;
+  const v = Number(t);
   return Number.isFinite(v) ? v : null;
 }
 
-/** Fraction digits as written: `63.0` → 1, `2.35e-3` → 2. */
+/** Fraction digits as written: `63.0` → 1, `2.35e-3` → 2, `2,5` → 1. */
 export function fractionDigits(s: string): number {
-  const dot = s.indexOf('.');
+  let dot = s.indexOf('.');
+  if (dot < 0) dot = s.indexOf(',');
   if (dot < 0) return 0;
   let end = s.length;
   for (let i = dot + 1; i < s.length; i++) if (s[i] === 'e' || s[i] === 'E') { end = i; break; }
@@ -48,7 +62,10 @@ export class ColumnAccumulator {
   /** Labels were rebuilt from numbers after the originals were dropped (formatting may differ). */
   relabelled = false;
 
-  constructor(readonly keepAllLabels = false) {}
+  /** Decimal commas were seen (`2,5`). */
+  sawDecimalComma = false;
+
+  constructor(readonly keepAllLabels = false, readonly decimalComma = false) {}
 
   private grow(): void {
     const cap = this.valid.length * 2;
@@ -72,9 +89,10 @@ export class ColumnAccumulator {
     const i = this.length++;
     this.valid[i] = 1;
     if (this.numeric) {
-      const v = parseNumber(s);
+      const v = parseNumber(s, this.decimalComma);
       if (v === null) this.becomeText(i);
       else {
+        if (this.decimalComma && !this.sawDecimalComma && s.includes(',')) this.sawDecimalComma = true;
         this.nums![i] = v;
         if (v < this.min) this.min = v;
         if (v > this.max) this.max = v;

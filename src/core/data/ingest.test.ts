@@ -141,6 +141,18 @@ describe('format variants', () => {
     expect(schema.rows).toBe(303);
     expect(schema.columns).toHaveLength(14);
     expect(col(schema.columns, 'ca').missing).toBe(4);
+    const plain = await ingestText(heart, 'heart.csv');
+    expect(schema.columns.map((c) => c.kind)).toEqual(plain.schema.columns.map((c) => c.kind));
+    expect(col(schema.columns, 'oldpeak')).toMatchObject({ kind: 'continuous', min: 0, max: 6.2, decimals: 1 });
+    expect(col(schema.columns, 'age')).toMatchObject({ kind: 'integer', decimals: 1, min: 29 });
+    expect(report.notes[0]).toMatch(/^Read decimal commas as decimal points in "age", "sex", /);
+  });
+
+  it('long digit strings stay exact text (no float rounding)', async () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `1234567890123456${String(100 + i)}`);
+    const { table, schema } = await ingestText('mrn_code,x\n' + ids.map((id, i) => `${id},${i % 4}`).join('\n'), 'ids.csv');
+    expect(schema.columns[0]).toMatchObject({ kind: 'identifier', excluded: true });
+    expect(table.getChild('mrn_code')!.get(3)).toBe(ids[3]);
   });
 
   it.each([['\t', 'tab'], ['|', 'pipe']])('%s-delimited (%s)', async (d) => {

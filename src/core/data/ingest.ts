@@ -134,7 +134,7 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
       used.add(name);
       return name;
     });
-    columns = names.map(() => new ColumnAccumulator());
+    columns = names.map(() => new ColumnAccumulator(false, delimiter !== ','));
   };
 
   const handleRecord = (record: string[], startLine: number) => {
@@ -273,6 +273,7 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
   const epoch = new Set(options.epochColumns ?? []);
   const vectors: Record<string, Vector> = {};
   const schema: TableSchema = { rows, columns: [] };
+  const decimalCommaColumns: string[] = [];
   columnNames.forEach((name, j) => {
     const acc = columns[j];
     const guess = inferColumnKind(
@@ -283,11 +284,14 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
       { epoch: epoch.has(name) },
     );
     const built = buildColumn(acc, name, guess.kind, { excluded: guess.excluded, note: guess.note, datetimeFormat: guess.datetimeFormat });
+    if (acc.sawDecimalComma && acc.numeric) decimalCommaColumns.push(name);
     if (acc.relabelled) notes.push(`Column "${name}" mixes numbers and text: numbers before the first text value were re-written from their values.`);
     vectors[name] = built.vector;
     schema.columns.push(built.schema);
     columns[j] = null as unknown as ColumnAccumulator; // let the accumulator go
   });
+  if (decimalCommaColumns.length)
+    notes.push(`Read decimal commas as decimal points in ${decimalCommaColumns.map((n) => `"${n}"`).join(', ')} (e.g. 2,5 = 2.5).`);
   progress(true);
 
   const report: IngestReport = {

@@ -74,6 +74,6 @@ const DATE_LIKE = /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}/;
 export function looksLikeHeader(firstRow: string[]): boolean {
   return !firstRow.some((cell) => {
     const s = cell.trim();
-    return s !== '' && (parseNumber(s) !== null || DATE_LIKE.test(s));
+    return s !== '' && (parseNumber(s, true) !== null || DATE_LIKE.test(s));
   });
 }

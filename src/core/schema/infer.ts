@@ -57,6 +57,9 @@ const POSTCODE = /^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$/i;
 const PERSON_NAME = /^[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’.-]+)+$/;
 const BOOL_PAIRS = [['yes', 'no'], ['y', 'n'], ['true', 'false'], ['t', 'f']];
 
+/** E.164: at most 15 digits; at least 7 for a local number. */
+const isPhoneDigits = (n: number) => n >= 7 && n <= 15;
+
 function share(labels: readonly string[], test: (s: string) => boolean): number {
   let n = 0;
   for (const l of labels) if (test(l)) n++;
@@ -99,7 +102,7 @@ export function inferColumnKind(e: ColumnEvidence, options: { epoch?: boolean } 
   if (ID_NAME.test(norm)) return { kind: 'identifier', excluded: true, note: 'name looks like an identifier: excluded, regenerated as fresh ids' };
   if (TEXT_NAME.test(norm)) return { kind: 'text', excluded: true, note: 'name looks like a direct identifier: excluded' };
   if (share(labels, (s) => EMAIL.test(s)) > 0.5) return { kind: 'text', excluded: true, note: 'looks like email addresses: excluded' };
-  if (share(labels, (s) => PHONE.test(s) && s.replace(/\D/g, '').length >= 7) > 0.8)
+  if (share(labels, (s) => PHONE.test(s) && isPhoneDigits(s.replace(/\D/g, '').length)) > 0.8)
     return { kind: 'text', excluded: true, note: 'looks like phone numbers: excluded' };
   if (share(labels, (s) => POSTCODE.test(s)) > 0.8) return { kind: 'text', excluded: true, note: 'looks like postcodes: excluded' };
 
