@@ -2,23 +2,31 @@
  * Honesty checks: the metrics must see a copy of the training rows as a leak, and a fresh real sample
  * from the same population (disjoint from train and holdout) as no leak.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ingestText } from '../data/index';
+import type { TableSchema } from '../schema/types';
 import { Rng } from '../util/random';
 import { evaluatePrivacy } from './index';
-import { initTestBackend, loadCsv, toTable } from './test-utils';
+import { DATA_DIR, initTestBackend } from './test-utils';
 
-const { rows, schema } = loadCsv('adult.csv');
-const order = new Rng(2024).shuffle(Int32Array.from({ length: rows.length }, (_, i) => i));
-const slice = (a: number, b: number) => order.slice(a, b);
+// disjoint random row ranges of adult.csv, each read by the real ingest
+const lines = fs.readFileSync(path.join(DATA_DIR, 'adult.csv'), 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+const body = new Rng(2024).shuffle(lines.slice(1));
+const part = async (a: number, b: number) => ingestText([lines[0], ...body.slice(a, b)].join('\n'), 'adult.csv');
+let schema: TableSchema;
 
 describe('privacy evaluation honesty (adult.csv)', () => {
-  beforeAll(initTestBackend);
+  beforeAll(async () => {
+    await initTestBackend();
+    schema = (await part(0, 1500)).schema;
+  });
   const opts = { sensitive: ['income'], quasiIdentifiers: ['age', 'sex', 'race', 'marital_status', 'education'], seed: 1, attacks: 600 };
 
   it('a copy of the training rows is flagged: share ≈ 1, every row an exact copy, MIA AUC ≈ 1', async () => {
-    const trainIdx = slice(0, 1500);
-    const train = toTable(rows, schema, trainIdx);
-    const holdout = toTable(rows, schema, slice(1500, 3000));
+    const train = (await part(0, 1500)).table;
+    const holdout = (await part(1500, 3000)).table;
     const r = await evaluatePrivacy(train, train, holdout, schema, opts);
     expect(r.exactCopies).toBe(1500);
     expect(r.dcrShare).toBeGreaterThan(0.97);
@@ -35,9 +43,9 @@ describe('privacy evaluation honesty (adult.csv)', () => {
   });
 
   it('a fresh real sample stays under the pass line with MIA AUC ≈ 0.5', async () => {
-    const train = toTable(rows, schema, slice(0, 1500));
-    const holdout = toTable(rows, schema, slice(1500, 3000));
-    const fresh = toTable(rows, schema, slice(3000, 4500));
+    const train = (await part(0, 1500)).table;
+    const holdout = (await part(1500, 3000)).table;
+    const fresh = (await part(3000, 4500)).table;
     const r = await evaluatePrivacy(train, fresh, holdout, schema, opts);
     expect(r.dcrShare).toBeLessThan(r.dcrPassLine);
     expect(Math.abs(r.dcrShare - 0.5)).toBeLessThan(0.05);
@@ -52,9 +60,8 @@ describe('privacy evaluation honesty (adult.csv)', () => {
   });
 
   it('with the app’s 80/20 split, a copy is still caught (density reference = rest of training)', async () => {
-    const trainIdx = slice(0, 4000);
-    const train = toTable(rows, schema, trainIdx);
-    const holdout = toTable(rows, schema, slice(4000, 5000));
+    const train = (await part(0, 4000)).table;
+    const holdout = (await part(4000, 5000)).table;
     const r = await evaluatePrivacy(train, train, holdout, schema, opts);
     expect(r.sizes.equalSample).toBe(1000);
     expect(r.exactCopies).toBe(4000);
