@@ -85,7 +85,7 @@ export function inferColumnKind(e: ColumnEvidence, options: { epoch?: boolean } 
     if (e.allInteger && (unique || (WEAK_ID_NAME.test(norm) && e.distinct > 0.5 * present && present >= MIN_ROWS_FOR_UNIQUE)))
       return { kind: 'identifier', excluded: true, note: unique ? 'unique whole number per row: looks like an identifier, excluded' : 'id-like name with mostly unique values: excluded' };
     if (e.allInteger && e.distinct <= MAX_CODE_LEVELS && present >= 2 * e.distinct)
-      return { kind: 'categorical', excluded: false, note: `small-integer code (${e.distinct} values)` };
+      return { kind: 'categorical', excluded: false, note: `small-integer code (${e.distinct} ${e.distinct === 1 ? 'value' : 'values'})` };
     if (!e.allInteger && e.distinct <= 3 && present >= 4 * e.distinct)
       return { kind: 'categorical', excluded: false, note: `only ${e.distinct} distinct values` };
     return { kind: e.allInteger ? 'integer' : 'continuous', excluded: false };

@@ -149,3 +149,12 @@ describe('datetime formats', () => {
     expect(parseDatetime('2020-01-01T10:00:00+02:00', 'iso')).toBe(Date.UTC(2020, 0, 1, 8));
   });
 });
+
+describe('inferSchema on an Arrow table', () => {
+  it('gives the same kinds as ingest', async () => {
+    const { table, schema } = await ingest(nodeFileSource(path.join(DATA, 'heart_cleveland.csv')));
+    const { inferSchema } = await import('./infer-table');
+    const again = inferSchema(table);
+    expect(again.schema.columns.map((c) => [c.name, c.kind, c.missing, c.distinct])).toEqual(schema.columns.map((c) => [c.name, c.kind, c.missing, c.distinct]));
+  });
+});
