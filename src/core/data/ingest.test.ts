@@ -305,6 +305,16 @@ describe('bad input: one message per case', () => {
     expect(one.message).toBe('one.csv: 1 row does not have 2 fields like the header, on line 3. Fix that row or choose "skip these rows".');
   });
 
+  it('Excel sep= line and rows of bare delimiters', async () => {
+    const { schema, report } = await ingestText('sep=;\r\na;b;c\r\n1;x;2,5\r\n;;\r\n3;y;4\r\n;;\r\n', 'excel.csv');
+    expect(report.delimiter).toBe(';');
+    expect(schema.rows).toBe(2);
+    expect(schema.columns.map((c) => c.name)).toEqual(['a', 'b', 'c']);
+    expect(report.notes).toContain('Skipped 2 rows with every cell empty.');
+    const ragged = await rejects(ingestText('sep=,\na,b\n1,2\n3\n', 'hint.csv'));
+    expect(ragged.lines).toEqual([4]);
+  });
+
   it('trailing delimiter on data rows is not ragged', async () => {
     const { schema } = await ingestText('a,b\n1,2,\n3,4,\n', 'trail.csv');
     expect(schema.rows).toBe(2);

@@ -111,6 +111,8 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
   let rows = 0;
   const ragged: number[] = [];
   let raggedCount = 0;
+  let emptyRows = 0;
+  let delimiterHint: string | null = null;
 
   const fail = (e: IngestError): never => { throw e; };
 
@@ -154,6 +156,10 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
         return;
       }
     }
+    // Spreadsheets export trailing rows of bare delimiters (",,,,"): not patients, so not rows.
+    let empty = true;
+    for (let j = 0; j < width && empty; j++) if (record[j].trim() !== '') empty = false;
+    if (empty) { emptyRows++; return; }
     for (let j = 0; j < width; j++) {
       const s = record[j].trim();
       if (missing.has(s)) columns[j].pushMissing();
@@ -206,7 +212,14 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
     lineEnding = sniffLineEnding(sample);
     const newline = NEWLINE[lineEnding];
     lineChar = lineEnding === 'CR' ? '\r' : '\n';
-    delimiter = sniffDelimiter(sample, newline, final);
+    // Excel's "sep=;" first line names the delimiter.
+    const hint = /^sep=(.)[ \t]*(?:\r\n|\r|\n)/i.exec(sample);
+    if (hint) {
+      delimiterHint = hint[1];
+      sample = sample.slice(hint[0].length);
+      line = 2;
+    }
+    delimiter = delimiterHint ?? sniffDelimiter(sample, newline, final);
     parser = new PapaParserClass({ delimiter, newline });
     parseText(sample, final);
   };
@@ -214,6 +227,7 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
   // Stream.
   let bytesRead = 0;
   let lastProgress = 0;
+  let lastYield = Date.now();
   const total = source.size;
   const progress = (force: boolean) => {
     if (!options.onProgress) return;
@@ -245,6 +259,11 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
         if (head.length >= 4096) checkHead();
       } else feed(decode(chunk), false);
       progress(false);
+      if (Date.now() - lastYield > 50) {
+        // Let the worker's event loop deliver a Cancel message even when reads resolve as microtasks.
+        await new Promise((r) => setTimeout(r, 0));
+        lastYield = Date.now();
+      }
     }
   } catch (e) {
     if (e instanceof IngestError || e instanceof InvalidUtf8) throw e;
@@ -267,6 +286,7 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
     ));
   }
   if (raggedCount > 0) notes.push(`Skipped ${raggedCount} ${raggedCount === 1 ? 'row' : 'rows'} with the wrong number of fields (line${raggedCount === 1 ? '' : 's'} ${listLines(ragged, raggedCount)}).`);
+  if (emptyRows > 0) notes.push(`Skipped ${emptyRows} ${emptyRows === 1 ? 'row' : 'rows'} with every cell empty.`);
   if (rows === 0) fail(new IngestError('header-only', `${file} has a header but no data rows. Choose a file with at least one data row.`));
 
   // Infer kinds and build Arrow columns.

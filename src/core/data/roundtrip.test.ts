@@ -17,7 +17,8 @@ describe('CSV → Arrow keeps every cell', () => {
 
   it.each(files)('%s', async (f) => {
     const text = readFileSync(path.join(DATA, f), 'utf8');
-    const rows = Papa.parse<string[]>(text, { skipEmptyLines: true }).data;
+    // Rows of bare delimiters (",") are not data: ingest skips them with a note.
+    const rows = Papa.parse<string[]>(text, { skipEmptyLines: true }).data.filter((r, i) => i === 0 || r.some((c) => c.trim() !== ''));
     const { table, schema } = await ingest(nodeFileSource(path.join(DATA, f)));
     expect(table.numRows).toBe(rows.length - 1);
     expect(schema.columns.map((c) => c.name)).toEqual(rows[0].map((h) => h.trim()));
