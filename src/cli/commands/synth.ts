@@ -1,5 +1,144 @@
-/** Placeholder until the command lands. */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('doppel synth: not implemented yet\n');
-  return 1;
+/**
+ * doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N]
+ *   [--seed N] [--save model.json] [--backend wasm|cpu] [--early-stopping]
+ * Ingest → train (progress on stderr) → sample → CSV.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Table } from 'apache-arrow';
+import { InputError, UsageError, flag, numberFlag, parseArgs } from '../args';
+import { loadCsv } from './profile';
+import { initNodeBackend } from '../tf-node';
+import { createGenerator } from '../../core/models/registry';
+import type { BackendPreference, FitOptions, GeneratorKind, TrainProgress } from '../../core/models/types';
+import type { TableSchema } from '../../core/schema/types';
+
+const MODELS: GeneratorKind[] = ['tvae', 'ctgan', 'transformer'];
+
+export function parseBackend(v: string | undefined): BackendPreference {
+  const b = (v ?? 'wasm') as BackendPreference;
+  if (!['wasm', 'cpu', 'auto'].includes(b)) throw new UsageError(`--backend must be wasm or cpu in Node, got "${v}"`);
+  return b;
+}
+
+function positiveInt(args: ReturnType<typeof parseArgs>, name: string): number | undefined {
+  const v = numberFlag(args, name);
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < (name === 'seed' ? 0 : 1)) throw new UsageError(`--${name} expects a ${name === 'seed' ? 'non-negative' : 'positive'} whole number, got ${v}`);
+  return v;
+}
+
+function duration(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** One progress line per epoch on stderr (rewritten in place on a terminal). */
+export function progressPrinter(): (p: TrainProgress) => void {
+  const tty = process.stderr.isTTY;
+  return (p) => {
+    const losses = Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+    const line = `epoch ${p.epoch}/${p.epochs}  ${losses}  ${(p.elapsedMs / p.epoch / 1000).toFixed(2)} s/epoch  ETA ${duration(p.etaMs)}  [${p.backend}]`;
+    process.stderr.write(tty ? `\r\x1b[K${line}${p.epoch === p.epochs ? '\n' : ''}` : line + '\n');
+  };
+}
+
+function csvCell(s: string): string {
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function pad(n: number, w = 2) {
+  return String(n).padStart(w, '0');
+}
+
+/** Minimal writer used until the export module's CSV writer is available. */
+function formatCell(v: unknown, col: TableSchema['columns'][number]): string {
+  if (v === null || v === undefined) return '';
+  if (col.kind === 'datetime') {
+    const d = new Date(typeof v === 'bigint' ? Number(v) : (v as number | Date).valueOf());
+    const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+    return col.datetimeFormat && col.datetimeFormat.includes('hh') ? `${date} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}` : date;
+  }
+  if (typeof v === 'number') return col.decimals ? v.toFixed(col.decimals) : String(v);
+  return csvCell(String(v));
+}
+
+async function toCsv(table: Table, schema: TableSchema): Promise<string> {
+  try {
+    // The export module's writer (formats per schema.decimals/datetimeFormat, formula-injection guard).
+    const spec = '../../core/export/csv';
+    const mod = (await import(/* @vite-ignore */ spec)) as { csvText?: (t: Table, s: TableSchema) => string };
+    if (typeof mod.csvText === 'function') return mod.csvText(table, schema);
+  } catch {
+    /* not available: fall back below */
+  }
+  const cols = schema.columns.map((c) => ({ c, v: table.getChild(c.name) }));
+  const lines = [schema.columns.map((c) => csvCell(c.name)).join(',')];
+  for (let i = 0; i < table.numRows; i++) lines.push(cols.map(({ c, v }) => formatCell(v?.get(i), c)).join(','));
+  return lines.join('\n') + '\n';
+}
+
+export async function writeTableCsv(table: Table, schema: TableSchema, path: string): Promise<void> {
+  try {
+    await writeFile(path, await toCsv(table, schema));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) throw new InputError(`Cannot write ${path}: ${code === 'ENOENT' ? 'no such folder' : code === 'EACCES' ? 'permission denied' : code}`);
+    throw e;
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['early-stopping', 'quiet']);
+  const [input, ...extra] = args.positional;
+  const out = flag(args, 'out') ?? flag(args, 'o');
+  const usage =
+    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu]';
+  if (!input || !out) throw new UsageError(usage);
+  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const model = (flag(args, 'model') ?? 'tvae') as GeneratorKind;
+  if (!MODELS.includes(model)) throw new UsageError(`--model must be one of ${MODELS.join(', ')}, got "${model}"`);
+  const epochs = positiveInt(args, 'epochs');
+  const batchSize = positiveInt(args, 'batch');
+  const rowsWanted = positiveInt(args, 'rows');
+  const seed = positiveInt(args, 'seed') ?? 0;
+  const savePath = flag(args, 'save');
+  const backendPref = parseBackend(flag(args, 'backend'));
+  const quiet = flag(args, 'quiet') === 'true';
+
+  const { table, schema, report } = await loadCsv(input);
+  for (const note of report.notes) process.stderr.write(`note: ${note}\n`);
+  if (table.numRows === 0) throw new InputError(`${input} has no data rows to learn from`);
+  const backend = await initNodeBackend(backendPref);
+  process.stderr.write(`${report.file}: ${table.numRows} rows × ${schema.columns.length} columns; training ${model} on ${backend}\n`);
+
+  const generator = await createGenerator(model);
+  const options: FitOptions = { seed };
+  if (epochs !== undefined) options.epochs = epochs;
+  if (batchSize !== undefined) options.batchSize = batchSize;
+  if (flag(args, 'early-stopping') === 'true') options.earlyStopping = true;
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const result = await generator.fit(table, schema, options, quiet ? undefined : progressPrinter(), ac.signal);
+    if (result.diverged) process.stderr.write(`warning: ${result.diverged}\n`);
+    if (ac.signal.aborted) process.stderr.write(`cancelled after ${result.epochs} epochs; sampling from the model as it is\n`);
+    if (savePath) {
+      try {
+        await writeFile(savePath, JSON.stringify(generator.save()));
+      } catch (e) {
+        throw new InputError(`Cannot write ${savePath}: ${(e as Error).message}`);
+      }
+      process.stderr.write(`model saved to ${savePath}\n`);
+    }
+    const n = rowsWanted ?? table.numRows;
+    const synthetic = await generator.sample(n, seed);
+    await writeTableCsv(synthetic, schema, out);
+    process.stderr.write(`wrote ${synthetic.numRows} synthetic rows to ${out}\n`);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    generator.dispose();
+  }
+  return 0;
 }

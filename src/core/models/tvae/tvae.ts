@@ -1,21 +1,371 @@
-import type { Table } from 'apache-arrow';
-import type { FitOptions, FitResult, Generator, SavedModel, SampleOptions, TrainProgress } from '../types';
+/**
+ * tVAE — the tabular variational autoencoder of Xu et al., "Modeling Tabular data using Conditional GAN",
+ * NeurIPS 2019 (§5 / appendix). Encoder and decoder MLPs (128, 128), latent 128; the decoder outputs
+ * tanh scalars with a learned per-output σ (Gaussian likelihood) and logits for every softmax span
+ * (modes, categories, missing flags; cross-entropy). Loss = lossFactor · reconstruction + KL.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Table } from 'apache-arrow';
 import type { TableSchema } from '../../schema/types';
+import type { TableEncoder } from '../../transform/types';
+import { Rng } from '../../util/random';
+import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
+import { dense, denseParams, matMulConst } from '../layers/dense';
+import { restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
+import {
+  Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions,
+  restore, serialiseWeights, snapshot, splitRows, type NamedVariables,
+} from '../training';
+import { currentBackend } from '../backend';
 
-/** Placeholder until the generator lands. */
+export interface TVAEOptions extends FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  seed?: number;
+  hidden?: number[];
+  latent?: number;
+  learningRate?: number;
+  /** L2 added to the gradient (Adam's classic weight decay). */
+  weightDecay?: number;
+  lossFactor?: number;
+  /** Sample scalars with their learned σ noise (true) or at the decoder's mean (false). */
+  sampleNoise?: boolean;
+  earlyStopping?: boolean;
+  validationFraction?: number;
+  patience?: number;
+}
+
+const DEFAULTS = {
+  epochs: 300,
+  batchSize: 500,
+  seed: 0,
+  hidden: [128, 128],
+  latent: 128,
+  learningRate: 1e-3,
+  weightDecay: 1e-5,
+  lossFactor: 2,
+  sampleNoise: true,
+  validationFraction: 0.1,
+  patience: 15,
+};
+
+type Resolved = typeof DEFAULTS & TVAEOptions;
+
+interface Layout {
+  width: number;
+  scalarMask: tf.Tensor2D; // [1, D]
+  softmaxMask: tf.Tensor2D; // [1, D]
+  spanMatrix: tf.Tensor2D; // [D, S] membership of softmax slots
+  spanMatrixT: tf.Tensor2D;
+  scalarCount: number;
+}
+
 export class TVAE implements Generator {
   readonly kind = 'tvae' as const;
-  static load(_saved: SavedModel): TVAE {
-    throw new Error('TVAE is not implemented yet');
+  private encoder: TableEncoder | null = null;
+  private schema: TableSchema | null = null;
+  private options: Resolved = { ...DEFAULTS };
+  private vars: NamedVariables = {};
+  private layout: Layout | null = null;
+
+  constructor(private readonly deps: { encoders?: EncoderFactory } = {}) {}
+
+  static async load(saved: SavedModel, deps: { encoders?: EncoderFactory } = {}): Promise<TVAE> {
+    if (saved.kind !== 'tvae') throw new Error(`Model file holds a ${saved.kind} model, not a tVAE`);
+    const m = new TVAE(deps);
+    m.schema = saved.schema;
+    m.options = { ...DEFAULTS, ...(saved.options as TVAEOptions) };
+    m.encoder = await restoreEncoder(saved.schema, saved.encoder as never, deps.encoders);
+    m.build(m.encoder, new Rng(m.options.seed), false);
+    assignWeights(m.decoderVars(), saved.weights);
+    return m;
   }
-  fit(_t: Table, _s: TableSchema, _o: FitOptions, _p?: (p: TrainProgress) => void, _signal?: AbortSignal): Promise<FitResult> {
-    throw new Error('TVAE is not implemented yet');
+
+  // --- network ---
+
+  private build(encoder: TableEncoder, rng: Rng, withEncoder: boolean): void {
+    this.disposeVars();
+    const { hidden, latent } = this.options;
+    const D = encoder.width;
+    const v: NamedVariables = {};
+    const add = (name: string, i: number, o: number) => {
+      const p = denseParams(name, i, o, rng.seed());
+      v[`${name}/w`] = p.w;
+      v[`${name}/b`] = p.b;
+    };
+    if (withEncoder) {
+      let d = D;
+      hidden.forEach((h, i) => { add(`enc${i}`, d, h); d = h; });
+      add('mu', d, latent);
+      add('logvar', d, latent);
+    }
+    let d = latent;
+    [...hidden].reverse().forEach((h, i) => { add(`dec${i}`, d, h); d = h; });
+    add('out', d, D);
+    v['sigma'] = tf.variable(tf.fill([D], 0.1), true, 'tvae/sigma');
+    this.vars = v;
+    this.layout = this.makeLayout(encoder);
   }
-  sample(_n: number, _seed: number, _o?: SampleOptions): Promise<Table> {
-    throw new Error('TVAE is not implemented yet');
+
+  private makeLayout(encoder: TableEncoder): Layout {
+    const D = encoder.width;
+    const scalar = new Float32Array(D);
+    const soft = new Float32Array(D);
+    const softSpans = encoder.spans.filter((s) => s.activation === 'softmax');
+    const M = new Float32Array(D * Math.max(1, softSpans.length));
+    const S = Math.max(1, softSpans.length);
+    let scalarCount = 0;
+    for (const s of encoder.spans) if (s.activation === 'tanh') for (let j = 0; j < s.width; j++) { scalar[s.start + j] = 1; scalarCount++; }
+    softSpans.forEach((s, k) => {
+      for (let j = 0; j < s.width; j++) { soft[s.start + j] = 1; M[(s.start + j) * S + k] = 1; }
+    });
+    return tf.tidy(() => {
+      const spanMatrix = tf.tensor2d(M, [D, S]);
+      return {
+        width: D,
+        scalarMask: tf.keep(tf.tensor2d(scalar, [1, D])),
+        softmaxMask: tf.keep(tf.tensor2d(soft, [1, D])),
+        spanMatrix: tf.keep(spanMatrix),
+        spanMatrixT: tf.keep(tf.transpose(spanMatrix)),
+        scalarCount,
+      };
+    });
   }
+
+  private decoderVars(): NamedVariables {
+    const out: NamedVariables = {};
+    for (const [k, v] of Object.entries(this.vars)) if (!k.startsWith('enc') && k !== 'mu/w' && k !== 'mu/b' && !k.startsWith('logvar')) out[k] = v;
+    return out;
+  }
+
+  private decode(z: tf.Tensor2D): tf.Tensor2D {
+    const v = this.vars;
+    let h = z;
+    for (let i = 0; i < this.options.hidden.length; i++) h = dense(h, v[`dec${i}/w`] as tf.Variable, v[`dec${i}/b`] as tf.Variable, 'relu');
+    return dense(h, v['out/w'] as tf.Variable, v['out/b'] as tf.Variable);
+  }
+
+  /** Mean loss over the batch: lossFactor · (Gaussian NLL of scalars + span cross-entropy) + KL. */
+  private loss(x: tf.Tensor2D, noiseSeed: number): tf.Scalar {
+    const v = this.vars;
+    const L = this.layout!;
+    const B = x.shape[0];
+    let h = x;
+    for (let i = 0; i < this.options.hidden.length; i++) h = dense(h, v[`enc${i}/w`] as tf.Variable, v[`enc${i}/b`] as tf.Variable, 'relu');
+    const mu = dense(h, v['mu/w'] as tf.Variable, v['mu/b'] as tf.Variable);
+    const logvar = dense(h, v['logvar/w'] as tf.Variable, v['logvar/b'] as tf.Variable);
+    const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', noiseSeed);
+    const z = tf.add(mu, tf.mul(eps, tf.exp(tf.mul(logvar, 0.5)))) as tf.Tensor2D;
+    const out = this.decode(z);
+
+    const sigma = v['sigma'];
+    const diff = tf.mul(tf.sub(x, tf.tanh(out)), L.scalarMask);
+    const gauss = tf.add(
+      tf.div(tf.sum(tf.div(tf.square(diff), tf.mul(tf.square(sigma), 2))), B),
+      tf.sum(tf.mul(tf.log(sigma), L.scalarMask)),
+    );
+    // Cross-entropy per softmax span, all spans at once: logsumexp via a span-membership matrix.
+    const masked = tf.mul(out, L.softmaxMask);
+    const m = tf.max(masked, 1, true);
+    const e = tf.mul(tf.exp(tf.sub(masked, m)), L.softmaxMask) as tf.Tensor2D;
+    const lse = tf.add(tf.log(tf.add(matMulConst(e, L.spanMatrix, L.spanMatrixT), 1e-30)), m);
+    const ce = tf.div(tf.sub(tf.sum(lse), tf.sum(tf.mul(x, masked))), B);
+    const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.exp(logvar)))), -0.5), B);
+    return tf.add(tf.mul(tf.add(gauss, ce), this.options.lossFactor), kl) as tf.Scalar;
+  }
+
+  // --- training ---
+
+  async fit(
+    table: Table,
+    schema: TableSchema,
+    options: TVAEOptions = {},
+    onProgress?: (p: TrainProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<FitResult> {
+    this.options = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Resolved;
+    const o = this.options;
+    this.schema = schema;
+    const rng = new Rng(o.seed);
+    const factory = this.deps.encoders ?? (await sharedEncoders());
+    this.encoder = await factory.fit(table, schema, { seed: rng.seed() });
+    const encoder = this.encoder;
+    this.build(encoder, rng, true);
+    if (table.numRows === 0) throw new Error('Cannot train on an empty table');
+
+    const { train, validation } = o.earlyStopping
+      ? splitRows(table.numRows, o.validationFraction, rng)
+      : splitRows(table.numRows, 0, rng);
+    const D = encoder.width;
+    const batch = Math.max(1, Math.min(o.batchSize, train.length));
+    const steps = Math.ceil(train.length / batch);
+    const buf = new Float32Array(batch * D);
+    const opt = new Adam(o.learningRate, 0.9, 0.999, o.weightDecay);
+    const clock = new TrainClock();
+    const yielder = new Yielder();
+    const stopper = o.earlyStopping ? new EarlyStopping(o.patience) : null;
+    const encRng = rng.fork();
+    let good: Record<string, tf.Tensor> | null = null;
+    let best: Record<string, tf.Tensor> | null = null;
+    let diverged: string | undefined;
+    let stoppedEarly = false;
+    let epoch = 0;
+    try {
+      outer: for (epoch = 1; epoch <= o.epochs; epoch++) {
+        disposeAll(good);
+        good = snapshot(this.vars);
+        rng.shuffle(train);
+        let lossSum: tf.Tensor = tf.scalar(0);
+        for (let s = 0; s < steps; s++) {
+          if (signal?.aborted) {
+            lossSum.dispose();
+            restore(this.vars, good);
+            epoch--;
+            stoppedEarly = true;
+            break outer;
+          }
+          const rows = train.subarray(s * batch, Math.min(train.length, (s + 1) * batch));
+          encoder.encodeRows(table, rows, encRng, buf);
+          const seed = rng.seed();
+          const next = tf.tidy(() => {
+            const x = tf.tensor2d(buf.subarray(0, rows.length * D), [rows.length, D]);
+            const { value, grads } = gradients(() => this.loss(x, seed), this.vars);
+            opt.apply(this.vars, grads);
+            this.vars['sigma'].assign(tf.clipByValue(this.vars['sigma'], 0.01, 1));
+            return tf.add(lossSum, tf.mul(value, rows.length));
+          });
+          lossSum.dispose();
+          lossSum = next;
+          await yielder.maybe();
+        }
+        const loss = (await lossSum.data())[0] / train.length;
+        lossSum.dispose();
+        const losses: Record<string, number> = { loss };
+        if (!Number.isFinite(loss)) {
+          restore(this.vars, good);
+          diverged = divergedMessage(epoch, losses);
+          epoch--;
+          break;
+        }
+        if (stopper && validation.length) {
+          const val = this.validationLoss(table, validation, encRng.fork());
+          losses.validation = val;
+          const { improved, stop } = stopper.update(epoch, val);
+          if (improved) { disposeAll(best); best = snapshot(this.vars); }
+          onProgress?.(clock.progress(epoch, o.epochs, losses, epoch * train.length));
+          if (stop) {
+            stoppedEarly = true;
+            if (best) restore(this.vars, best);
+            break;
+          }
+          continue;
+        }
+        onProgress?.(clock.progress(epoch, o.epochs, losses, epoch * train.length));
+      }
+    } finally {
+      disposeAll(good);
+      disposeAll(best);
+      opt.dispose();
+    }
+    return { epochs: Math.min(epoch, o.epochs), stoppedEarly, diverged, backend: currentBackend(), history: clock.history };
+  }
+
+  private validationLoss(table: Table, rows: Int32Array, rng: Rng): number {
+    const D = this.encoder!.width;
+    const batch = this.options.batchSize;
+    let total = 0;
+    for (let s = 0; s < rows.length; s += batch) {
+      const r = rows.subarray(s, Math.min(rows.length, s + batch));
+      const buf = this.encoder!.encodeRows(table, r, rng);
+      total += tf.tidy(() => this.loss(tf.tensor2d(buf, [r.length, D]), 12345).dataSync()[0]) * r.length;
+    }
+    return total / rows.length;
+  }
+
+  // --- sampling ---
+
+  async sample(n: number, seed: number, options: SampleOptions = {}): Promise<Table> {
+    if (!this.encoder || !this.layout) throw new Error('The tVAE has not been trained or loaded');
+    if (options.conditions?.length) throw new Error('The tVAE cannot sample with conditions; use CTGAN or the transformer');
+    const encoder = this.encoder;
+    const D = encoder.width;
+    const latent = this.options.latent;
+    const chunk = Math.max(1, Math.min(options.chunkSize ?? 10_000, n || 1));
+    const rng = new Rng(seed);
+    const sigma = this.vars['sigma'].dataSync() as Float32Array;
+    const spans = encoder.spans;
+    const yielder = new Yielder();
+    const tables: Table[] = [];
+    for (let done = 0; done < n; ) {
+      if (options.signal?.aborted) throw new Error('Sampling cancelled');
+      const c = Math.min(chunk, n - done);
+      const z = new Float32Array(c * latent);
+      for (let i = 0; i < z.length; i++) z[i] = rng.normal();
+      const out = tf.tidy(() => this.decode(tf.tensor2d(z, [c, latent])).dataSync() as Float32Array);
+      const rows = new Float32Array(c * D);
+      for (let r = 0; r < c; r++) {
+        const o = r * D;
+        for (const s of spans) {
+          if (s.activation === 'tanh') {
+            for (let j = s.start; j < s.start + s.width; j++) {
+              let a = Math.tanh(out[o + j]);
+              if (this.options.sampleNoise) a += sigma[j] * rng.normal();
+              rows[o + j] = a < -1 ? -1 : a > 1 ? 1 : a;
+            }
+          } else {
+            rows[o + s.start + sampleSoftmax(out, o + s.start, s.width, rng)] = 1;
+          }
+        }
+      }
+      tables.push(encoder.decode(rows, c, rng));
+      done += c;
+      options.onProgress?.(done, n);
+      await yielder.maybe();
+    }
+    if (!tables.length) return encoder.decode(new Float32Array(0), 0, rng);
+    return tables.length === 1 ? tables[0] : tables[0].concat(...tables.slice(1));
+  }
+
   save(): SavedModel {
-    throw new Error('TVAE is not implemented yet');
+    if (!this.encoder || !this.schema) throw new Error('The tVAE has not been trained yet');
+    return {
+      format: 'doppel-model',
+      version: 1,
+      kind: 'tvae',
+      schema: savedSchema(this.schema),
+      options: jsonOptions(this.options),
+      encoder: this.encoder.toJSON(),
+      weights: serialiseWeights(this.decoderVars()),
+    };
   }
-  dispose(): void {}
+
+  private disposeVars(): void {
+    for (const v of Object.values(this.vars)) v.dispose();
+    this.vars = {};
+    if (this.layout) {
+      this.layout.scalarMask.dispose();
+      this.layout.softmaxMask.dispose();
+      this.layout.spanMatrix.dispose();
+      this.layout.spanMatrixT.dispose();
+      this.layout = null;
+    }
+  }
+
+  dispose(): void {
+    this.disposeVars();
+  }
+}
+
+/** Draw an index from softmax(logits[offset … offset+width)) with the seeded Rng. */
+export function sampleSoftmax(logits: ArrayLike<number>, offset: number, width: number, rng: Rng): number {
+  let max = -Infinity;
+  for (let j = 0; j < width; j++) if (logits[offset + j] > max) max = logits[offset + j];
+  let total = 0;
+  for (let j = 0; j < width; j++) total += Math.exp(logits[offset + j] - max);
+  let u = rng.next() * total;
+  for (let j = 0; j < width; j++) {
+    u -= Math.exp(logits[offset + j] - max);
+    if (u < 0) return j;
+  }
+  return width - 1;
 }

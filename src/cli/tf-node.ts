@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { initBackend } from '../core/models/backend';
+import type { BackendName, BackendPreference } from '../core/models/types';
+
+/** node_modules/@tensorflow/tfjs-backend-wasm/dist/ resolved from wherever the package is installed. */
+export function wasmDistDir(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    const main = require.resolve('@tensorflow/tfjs-backend-wasm');
+    // main is …/dist/tf-backend-wasm.node.js
+    return path.dirname(main) + path.sep;
+  } catch {
+    return path.resolve(process.cwd(), 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep;
+  }
+}
+
+/**
+ * Initialise tfjs for Node (CLI, bench, tests): wasm by default, cpu on request or as fallback.
+ * The wasm module (Emscripten) installs process 'uncaughtException'/'unhandledRejection' handlers that
+ * rethrow with a stack; we remove those it added so CLI errors still print one line and exit.
+ */
+export async function initNodeBackend(pref: BackendPreference = 'wasm'): Promise<BackendName> {
+  const before = {
+    ue: new Set(process.listeners('uncaughtException')),
+    ur: new Set(process.listeners('unhandledRejection')),
+  };
+  const p: BackendPreference = pref === 'webgpu' ? 'webgpu' : pref;
+  let name: BackendName;
+  try {
+    name = await initBackend(p === 'auto' ? 'wasm' : p, { wasmPaths: wasmDistDir() });
+  } catch (e) {
+    if (pref === 'auto') name = await initBackend('cpu');
+    else throw e;
+  } finally {
+    for (const l of process.listeners('uncaughtException')) if (!before.ue.has(l)) process.removeListener('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection'))
+      if (!before.ur.has(l)) process.removeListener('unhandledRejection', l as (...a: unknown[]) => void);
+  }
+  return name;
+}

@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendName, BackendPreference } from './types';
+
+interface GpuAdapterLike {
+  info?: { isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+}
+
+let webgpuRegistered: Promise<boolean> | null = null;
+
+/** Does this context have a real (non-fallback) WebGPU adapter? SwiftShader reports isFallbackAdapter. */
+export async function hasHardwareWebGPU(): Promise<boolean> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } } }).navigator?.gpu;
+  if (!gpu) return false;
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return false;
+    const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+    return !fallback;
+  } catch {
+    return false;
+  }
+}
+
+function hasWebGPUApi(): boolean {
+  return !!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
+}
+
+// Dynamic import so Node (CLI, tests) never loads the webgpu backend.
+async function registerWebGPU(): Promise<boolean> {
+  if (!webgpuRegistered) {
+    webgpuRegistered = (async () => {
+      if (!hasWebGPUApi()) return false;
+      try {
+        await import('@tensorflow/tfjs-backend-webgpu');
+        return tf.findBackendFactory('webgpu') != null;
+      } catch {
+        return false;
+      }
+    })();
+  }
+  return webgpuRegistered;
+}
+
+async function trySet(name: BackendName): Promise<boolean> {
+  if (tf.getBackend() === name) {
+    await tf.ready();
+    return true;
+  }
+  try {
+    const ok = await tf.setBackend(name);
+    if (ok) await tf.ready();
+    return ok && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Pick and initialise the tfjs backend. Auto: WebGPU only on a hardware adapter, else wasm, else cpu.
+ * A forced backend is honoured or fails with a message saying why.
+ */
+export async function initBackend(
+  pref: BackendPreference,
+  opts: { wasmPaths?: string | Record<string, string> } = {},
+): Promise<BackendName> {
+  if (opts.wasmPaths) setWasmPaths(opts.wasmPaths as string);
+  if (pref === 'webgpu') {
+    if (!hasWebGPUApi()) throw new Error('WebGPU backend unavailable: this browser has no navigator.gpu (choose wasm or cpu)');
+    if (!(await registerWebGPU()) || !(await trySet('webgpu')))
+      throw new Error('WebGPU backend unavailable: no adapter could be initialised (choose wasm or cpu)');
+    return 'webgpu';
+  }
+  if (pref === 'wasm') {
+    if (!(await trySet('wasm'))) throw new Error('wasm backend unavailable: the WebAssembly module could not be loaded (choose cpu)');
+    return 'wasm';
+  }
+  if (pref === 'cpu') {
+    if (!(await trySet('cpu'))) throw new Error('cpu backend unavailable');
+    return 'cpu';
+  }
+  if ((await hasHardwareWebGPU()) && (await registerWebGPU()) && (await trySet('webgpu'))) return 'webgpu';
+  if (await trySet('wasm')) return 'wasm';
+  if (await trySet('cpu')) return 'cpu';
+  throw new Error('No TensorFlow.js backend could be initialised');
+}
+
+/** The backend in use now. */
+export function currentBackend(): BackendName {
+  const b = tf.getBackend();
+  return b === 'webgpu' || b === 'wasm' ? b : 'cpu';
+}

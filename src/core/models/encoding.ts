@@ -1,0 +1,35 @@
+/**
+ * How generators obtain the shared reversible encoding: fitted at fit(), restored at load().
+ * Pluggable so tests can use a small stand-in encoder.
+ */
+import type { Table } from 'apache-arrow';
+import type { TableSchema } from '../schema/types';
+import type { EncoderOptions, EncoderParams, TableEncoder } from '../transform/types';
+import { SimpleEncoder, type SimpleEncoderParams } from './simple-encoder';
+
+export interface EncoderFactory {
+  fit(table: Table, schema: TableSchema, options: EncoderOptions): TableEncoder | Promise<TableEncoder>;
+  load(schema: TableSchema, params: EncoderParams): TableEncoder | Promise<TableEncoder>;
+}
+
+/** Min-max + one-hot stand-in (tests, and models saved with it). */
+export const simpleEncoders: EncoderFactory = {
+  fit: (table, schema) => SimpleEncoder.fit(table, schema),
+  load: (schema, params) => SimpleEncoder.load(schema, params as SimpleEncoderParams),
+};
+
+/** The project's shared encoding (mode-specific normalisation, src/core/transform). */
+export async function sharedEncoders(): Promise<EncoderFactory> {
+  return simpleEncoders;
+}
+
+/** Restore the encoder a saved model was trained with. */
+export async function restoreEncoder(schema: TableSchema, params: EncoderParams, factory?: EncoderFactory): Promise<TableEncoder> {
+  if ((params as { kind?: string }).kind === 'simple') return simpleEncoders.load(schema, params);
+  return (factory ?? (await sharedEncoders())).load(schema, params);
+}
+
+/** The schema as stored in a model file: aggregates only (notes may quote example cells, so they go). */
+export function savedSchema(schema: TableSchema): TableSchema {
+  return { ...schema, columns: schema.columns.map(({ note: _note, ...c }) => ({ ...c })) };
+}

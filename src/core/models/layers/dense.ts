@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs';
+
+export type DenseActivation = 'linear' | 'relu' | 'leakyrelu';
+
+/**
+ * Fully connected layer y = act(x·W + b) with a hand-written gradient.
+ * Why: on tfjs-wasm a matMul with transposeA/transposeB is 10–15× slower than an explicit transpose
+ * followed by a plain matMul, and tfjs's own matMul gradient uses the transposed form.
+ * Forward uses the fused kernel (matMul + bias + activation in one op).
+ */
+export function dense(
+  x: tf.Tensor2D,
+  w: tf.Variable | tf.Tensor2D,
+  b: tf.Variable | tf.Tensor1D,
+  activation: DenseActivation = 'linear',
+  alpha = 0.2,
+): tf.Tensor2D {
+  const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = tf.fused.matMul({
+      a: xi as tf.Tensor2D,
+      b: wi as tf.Tensor2D,
+      bias: bi,
+      activation: activation === 'linear' ? 'linear' : activation === 'relu' ? 'relu' : 'leakyrelu',
+      leakyreluAlpha: alpha,
+    });
+    save([xi, wi, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, ys] = saved;
+        let g = dy;
+        if (activation === 'relu') g = tf.mul(dy, tf.step(ys));
+        else if (activation === 'leakyrelu') g = tf.where(tf.greater(ys, 0), dy, tf.mul(dy, alpha));
+        const dx = tf.matMul(g as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D);
+        const dw = tf.matMul(tf.transpose(xs) as tf.Tensor2D, g as tf.Tensor2D);
+        const db = tf.sum(g, 0);
+        return [dx, dw, db];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, w, b) as tf.Tensor2D;
+}
+
+/** Glorot-uniform weights and zero bias from a seed (so a seed fixes the whole network). */
+export function denseParams(
+  name: string,
+  inDim: number,
+  outDim: number,
+  seed: number,
+): { w: tf.Variable<tf.Rank.R2>; b: tf.Variable<tf.Rank.R1> } {
+  const limit = Math.sqrt(6 / (inDim + outDim));
+  return tf.tidy(() => ({
+    w: tf.variable(tf.randomUniform([inDim, outDim], -limit, limit, 'float32', seed) as tf.Tensor2D, true, `${name}/w`),
+    b: tf.variable(tf.zeros([outDim]) as tf.Tensor1D, true, `${name}/b`),
+  }));
+}
+
+/**
+ * x·C for a constant matrix C (e.g. a span-membership matrix), with the gradient dy·Cᵀ taken from a
+ * pre-transposed copy (see dense() for why).
+ */
+export function matMulConst(x: tf.Tensor2D, c: tf.Tensor2D, cT: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((xi: tf.Tensor) => ({
+    value: tf.matMul(xi as tf.Tensor2D, c),
+    gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, cT)],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor2D;
+}
