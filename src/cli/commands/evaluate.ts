@@ -1,5 +1,162 @@
-/** Placeholder until the command lands. */
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('doppel evaluate: not implemented yet\n');
-  return 1;
+/**
+ * doppel evaluate --real <real.csv> --synthetic <syn.csv> [--holdout <h.csv>] [--target col] [--protected col]
+ *                 [--metadata sdv.json] [--json report.json] [--html report.html] [--seed N] [--no-detection]
+ * Fidelity (quality, detection, utility, fairness; privacy when a holdout is given) of a synthetic table.
+ * Kinds come from --metadata, else from the real file; the other files are read with the real file's kinds.
+ * Utility needs a target (--target, or the metadata's); without --holdout it tests on a seeded 20% of --real
+ * and says the figure may be optimistic.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Table } from 'apache-arrow';
+import { InputError, UsageError, flag, numberFlag, parseArgs } from '../args';
+import { loadCsv } from './profile';
+import { applySdvMetadata, retypeColumn } from '../../core/schema';
+import type { TableSchema } from '../../core/schema/types';
+import { evaluateAll, renderReportHtml, type EvaluationReport } from '../../core/evaluate';
+import { readFileSync } from 'node:fs';
+
+const USAGE =
+  'usage: doppel evaluate --real <real.csv> --synthetic <syn.csv> [--holdout <h.csv>] [--target col] [--protected col] [--metadata m.json] [--json report.json] [--html report.html] [--seed N] [--no-detection]';
+
+/** Read `path` and convert its columns to the kinds of `schema` (same names required). */
+async function loadAligned(path: string, schema: TableSchema, what: string): Promise<Table> {
+  const loaded = await loadCsv(path);
+  let table = loaded.table;
+  let own = loaded.schema;
+  const names = new Set(own.columns.map((c) => c.name));
+  const missing = schema.columns.filter((c) => !names.has(c.name)).map((c) => c.name);
+  if (missing.length)
+    throw new InputError(`${path}: the ${what} file has no column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (it must have the real file's header)`);
+  for (const c of schema.columns) {
+    const mine = own.columns.find((x) => x.name === c.name)!;
+    if (mine.kind === c.kind) continue;
+    try {
+      const next = retypeColumn(table, own, c.name, c.kind, c.datetimeFormat ? { datetimeFormat: c.datetimeFormat as never } : {});
+      table = next.table;
+      own = next.schema;
+    } catch (e) {
+      // the evaluator still reads it (numbers parsed from text, unparseable cells as missing); say so
+      process.stderr.write(`note: ${path}: column "${c.name}" read as ${c.kind} with unreadable cells as missing (${e instanceof Error ? e.message : e})\n`);
+    }
+  }
+  return table;
+}
+
+function fmtPct(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(1)}%`;
+}
+
+function summary(r: EvaluationReport, privacy: unknown): string {
+  const q = r.quality;
+  const lines: string[] = [];
+  lines.push(`Quality ${fmtPct(q.overall)}  (column shapes ${fmtPct(q.columnShapes)}, pair trends ${fmtPct(q.columnPairTrends)}; strong pairs only ${fmtPct(q.columnPairTrendsStrong)})`);
+  const worst = Object.entries(q.columns)
+    .sort((a, b) => a[1].score - b[1].score)
+    .slice(0, 3)
+    .map(([n, c]) => `${n} ${fmtPct(c.score)}`);
+  if (worst.length) lines.push(`  weakest columns: ${worst.join(', ')}`);
+  if (r.detection)
+    lines.push(
+      `Detection AUC ${r.detection.auc.toFixed(3)} (${r.detection.model}; 0.5 = indistinguishable), score ${fmtPct(r.detection.score)}` +
+        (r.detection.subsampled ? ` — ${r.detection.rows.real}+${r.detection.rows.synthetic} sampled rows` : ''),
+    );
+  if (r.utility) {
+    const u = r.utility;
+    const m = (x: typeof u.real) => ('accuracy' in x ? `accuracy ${fmtPct(x.accuracy)}, macro-F1 ${x.macroF1.toFixed(3)}, AUC ${x.auc.toFixed(3)}` : `R² ${x.r2.toFixed(3)}`);
+    lines.push(`Utility (${u.target}, ${u.task}, ${u.test.rows} real test rows from ${u.test.source === 'holdout' ? 'the holdout' : 'a 20% split of --real'}):`);
+    lines.push(`  trained on real:      ${m(u.real)}`);
+    lines.push(`  trained on synthetic: ${m(u.synthetic)}`);
+  }
+  if (r.fairness) {
+    const f = r.fairness;
+    lines.push(`Fairness (${f.protected}): largest group share gap ${fmtPct(f.maxShareDifference)}${f.erasedGroups.length ? `; MISSING from synthetic: ${f.erasedGroups.join(', ')}` : ''}`);
+    if (f.utility)
+      lines.push(
+        `  demographic parity diff real ${f.utility.real.demographicParityDifference.toFixed(3)} / synthetic ${f.utility.synthetic.demographicParityDifference.toFixed(3)}; equalized odds diff real ${f.utility.real.equalizedOddsDifference.toFixed(3)} / synthetic ${f.utility.synthetic.equalizedOddsDifference.toFixed(3)}`,
+      );
+  }
+  if (privacy && typeof privacy === 'object') {
+    const p = privacy as { dcrShare?: number; exactCopies?: number; mia?: { auc?: number }; summary?: { level?: string } };
+    lines.push(
+      `Privacy: ${p.summary?.level ?? ''} — DCR share ${fmtPct(p.dcrShare)} (ideal 50%), exact copies ${p.exactCopies ?? '—'}, MIA AUC ${p.mia?.auc?.toFixed(3) ?? '—'}`,
+    );
+  }
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['no-detection']);
+  if (args.positional.length) throw new UsageError(`unexpected argument "${args.positional[0]}"\n${USAGE}`);
+  const realPath = flag(args, 'real');
+  const synPath = flag(args, 'synthetic');
+  if (!realPath || !synPath) throw new UsageError(USAGE);
+  const holdoutPath = flag(args, 'holdout');
+  const metadataPath = flag(args, 'metadata');
+  const seed = numberFlag(args, 'seed', 0)!;
+
+  const real = await loadCsv(realPath);
+  for (const note of real.report.notes) process.stderr.write(`note: ${realPath}: ${note}\n`);
+  let realTable = real.table;
+  let schema = real.schema;
+  if (metadataPath) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(metadataPath, 'utf8'));
+    } catch (e) {
+      throw new InputError(`${metadataPath}: cannot read the metadata JSON (${e instanceof Error ? e.message : e})`);
+    }
+    try {
+      const applied = applySdvMetadata(realTable, schema, json);
+      realTable = applied.table;
+      schema = applied.schema;
+    } catch (e) {
+      throw new InputError(`${metadataPath}: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  const target = flag(args, 'target') ?? schema.target;
+  const protectedCol = flag(args, 'protected');
+  for (const [what, name] of [
+    ['--target', target],
+    ['--protected', protectedCol],
+  ] as const)
+    if (name && !schema.columns.some((c) => c.name === name))
+      throw new UsageError(`${what} "${name}" is not a column of ${realPath} (columns: ${schema.columns.map((c) => c.name).join(', ')})`);
+
+  const synthetic = await loadAligned(synPath, schema, 'synthetic');
+  const holdout = holdoutPath ? await loadAligned(holdoutPath, schema, 'holdout') : undefined;
+  process.stderr.write('evaluating…\n');
+  const report = evaluateAll(realTable, synthetic, schema, {
+    seed,
+    target,
+    protected: protectedCol,
+    holdout,
+    detection: flag(args, 'no-detection') !== 'true',
+    onProgress: (stage, done, total) => process.stderr.write(`  ${stage} done (${done}/${total})\n`),
+  });
+
+  let privacy: unknown;
+  if (holdout) {
+    try {
+      const mod = (await import('../../core/privacy/index')) as {
+        evaluatePrivacy?: (t: Table, s: Table, h: Table, schema: TableSchema, o: object) => Promise<unknown>;
+      };
+      if (mod.evaluatePrivacy) {
+        process.stderr.write('  privacy…\n');
+        privacy = await mod.evaluatePrivacy(realTable, synthetic, holdout, schema, { seed });
+        report.privacy = privacy;
+      }
+    } catch (e) {
+      report.notes.push(`Privacy not computed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  } else report.notes.push('No --holdout given: privacy (distance to closest record, membership inference) not computed.');
+
+  const jsonPath = flag(args, 'json');
+  if (jsonPath) writeFileSync(jsonPath, JSON.stringify(report, null, 1) + '\n');
+  const htmlPath = flag(args, 'html');
+  if (htmlPath) writeFileSync(htmlPath, renderReportHtml(report));
+  process.stdout.write(summary(report, privacy));
+  if (jsonPath) process.stdout.write(`report: ${jsonPath}\n`);
+  if (htmlPath) process.stdout.write(`html report: ${htmlPath}\n`);
+  return 0;
 }
