@@ -23,8 +23,11 @@ function vectorOf(table: Table, name: string, which: string): Vector {
   return v;
 }
 
-/** Numbers from any Arrow column: numbers, timestamps, or text parsed as numbers (unparseable text → null). */
-export function numericValues(vec: Vector): Float64Array {
+/**
+ * Numbers from any Arrow column: numbers, timestamps, or text parsed as numbers (for datetime columns, ISO-like
+ * dates as ms since epoch); unparseable text → null.
+ */
+export function numericValues(vec: Vector, datetime = false): Float64Array {
   const out = new Float64Array(vec.length);
   let row = 0;
   for (const d of vec.data) {
@@ -48,7 +51,8 @@ export function numericValues(vec: Vector): Float64Array {
         else if (v instanceof Date) out[row] = v.getTime();
         else if (typeof v === 'string') {
           const t = v.trim();
-          const x = t === '' ? NaN : Number(t);
+          let x = t === '' ? NaN : Number(t);
+          if (datetime && !Number.isFinite(x) && t !== '') x = Date.parse(/^\d{4}-\d\d-\d\d$/.test(t) ? t + 'T00:00:00Z' : t);
           out[row] = Number.isFinite(x) ? x : NaN;
         } else out[row] = Number(v);
       }
@@ -115,7 +119,7 @@ export function readEvalColumns(real: Table, synthetic: Table, schema: TableSche
   return evaluatedColumns(schema).map((c) => {
     const vr = vectorOf(real, c.name, 'real');
     const vs = vectorOf(synthetic, c.name, 'synthetic');
-    if (isNumericKind(c)) return { name: c.name, schema: c, type: 'numeric' as const, real: numericValues(vr), synthetic: numericValues(vs) };
+    if (isNumericKind(c)) return { name: c.name, schema: c, type: 'numeric' as const, real: numericValues(vr, c.kind === 'datetime'), synthetic: numericValues(vs, c.kind === 'datetime') };
     const index = new Map<string, number>();
     const labels: string[] = [];
     const r = discreteCodes(vr, c, index, labels);

@@ -21,7 +21,7 @@ export function readShared(tables: Table[], columns: ColumnSchema[], names: stri
       if (!v) throw new Error(`evaluation: column "${c.name}" is missing from the ${names[i] ?? 'given'} table`);
       return v;
     });
-    if (isNumericKind(c)) return { name: c.name, schema: c, type: 'numeric' as const, data: vecs.map((v) => numericValues(v)) };
+    if (isNumericKind(c)) return { name: c.name, schema: c, type: 'numeric' as const, data: vecs.map((v) => numericValues(v, c.kind === 'datetime')) };
     const index = new Map<string, number>();
     const labels: string[] = [];
     return { name: c.name, schema: c, type: 'discrete' as const, data: vecs.map((v) => discreteCodes(v, c, index, labels)), labels };

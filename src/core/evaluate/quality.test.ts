@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ingest } from '../data/ingest';
 import { nodeFileSource } from '../data/node-source';
-import type { ColumnKind, TableSchema } from '../schema/types';
+import { applySdvMetadata } from '../schema';
 import { evaluateQuality } from './quality';
 import { ksComplement, ksStatistic, tvComplement, digitizeColumn } from './stats';
 
@@ -21,19 +21,6 @@ interface ExpectedCase {
   pairs: { columns: [string, string]; metric: string; score: number | null }[];
 }
 
-/** SDV metadata fixes the kinds (private reader: sdtype → kind). */
-function withMetadataKinds(schema: TableSchema, metadataFile: string): TableSchema {
-  const meta = JSON.parse(readFileSync(path.join(FIXTURES, metadataFile), 'utf8')) as { columns: Record<string, { sdtype: string }> };
-  const kindOf: Record<string, ColumnKind> = { numerical: 'continuous', categorical: 'categorical', boolean: 'boolean', datetime: 'datetime', id: 'identifier' };
-  return {
-    ...schema,
-    columns: schema.columns.map((c) => {
-      const sd = meta.columns[c.name]?.sdtype;
-      return sd ? { ...c, kind: kindOf[sd] ?? 'text', excluded: !kindOf[sd] } : c;
-    }),
-  };
-}
-
 const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, ExpectedCase>;
 const TOL = 0.002;
 
@@ -42,8 +29,12 @@ describe('evaluateQuality agrees with the reference fixtures', () => {
     it(name, async () => {
       const real = await ingest(nodeFileSource(path.join(FIXTURES, exp.real)));
       const syn = await ingest(nodeFileSource(path.join(FIXTURES, exp.synthetic)));
-      const schema = withMetadataKinds(real.schema, exp.metadata);
-      const q = evaluateQuality(real.table, syn.table, schema);
+      // the metadata fixes the kinds (e.g. heart's integer codes are categories, edge's "7.0" column is numerical)
+      const meta = JSON.parse(readFileSync(path.join(FIXTURES, exp.metadata), 'utf8'));
+      const r = applySdvMetadata(real.table, real.schema, meta);
+      const s = applySdvMetadata(syn.table, syn.schema, meta);
+      const q = evaluateQuality(r.table, s.table, r.schema);
+      for (const c of r.schema.columns) expect(s.schema.columns.find((x) => x.name === c.name)!.kind, c.name).toBe(c.kind);
       for (const [col, score] of Object.entries(exp.columns)) {
         expect(q.columns[col], col).toBeDefined();
         expect(Math.abs(q.columns[col].score - score), `column ${col}: ${q.columns[col].score} vs ${score}`).toBeLessThan(TOL);
