@@ -306,7 +306,7 @@ describe('bad input: one message per case', () => {
   });
 
   it('Excel sep= line and rows of bare delimiters', async () => {
-    const { schema, report } = await ingestText('sep=;\r\na;b;c\r\n1;x;2,5\r\n;;\r\n3;y;4\r\n;;\r\n', 'excel.csv');
+    const { schema, report } = await ingestText('sep=;\r\na;b;c\r\n1;x;2,5\r\n;;\r\n3;y;4\r\n;\r\n', 'excel.csv');
     expect(report.delimiter).toBe(';');
     expect(schema.rows).toBe(2);
     expect(schema.columns.map((c) => c.name)).toEqual(['a', 'b', 'c']);

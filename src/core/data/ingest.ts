@@ -141,6 +141,13 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
 
   const handleRecord = (record: string[], startLine: number) => {
     if (record.length === 1 && record[0].trim() === '') return; // blank line
+    // Spreadsheets export rows of bare delimiters (",,,,"): not patients, so not rows.
+    let empty = true;
+    for (let j = 0; j < record.length && empty; j++) if (record[j].trim() !== '') empty = false;
+    if (empty) {
+      if (names) emptyRows++;
+      return;
+    }
     if (!names) {
       if (looksLikeHeader(record)) { setupColumns(record, record.length); return; }
       hasHeader = false;
@@ -156,10 +163,6 @@ async function ingestAs(source: ByteSource, options: IngestOptions, encoding: 'u
         return;
       }
     }
-    // Spreadsheets export trailing rows of bare delimiters (",,,,"): not patients, so not rows.
-    let empty = true;
-    for (let j = 0; j < width && empty; j++) if (record[j].trim() !== '') empty = false;
-    if (empty) { emptyRows++; return; }
     for (let j = 0; j < width; j++) {
       const s = record[j].trim();
       if (missing.has(s)) columns[j].pushMissing();
