@@ -24,7 +24,7 @@ export async function loadCsv(
   try {
     return await ingest(nodeFileSource(path), options);
   } catch (e) {
-    if (e instanceof IngestError) throw new InputError(e.message);
+    if (e instanceof IngestError) throw new InputError(e.code === 'ragged-rows' ? `${e.message} (--skip-ragged)` : e.message);
     throw e;
   }
 }
