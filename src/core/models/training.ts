@@ -212,7 +212,7 @@ export class EarlyStopping {
   ) {}
   /** Returns { improved, stop }. */
   update(epoch: number, value: number): { improved: boolean; stop: boolean } {
-    if (value < this.best - this.minDelta * Math.max(1, Math.abs(this.best))) {
+    if (!Number.isFinite(this.best) || value < this.best - this.minDelta * Math.max(1, Math.abs(this.best))) {
       this.best = value;
       this.bestEpoch = epoch;
       this.wait = 0;

@@ -41,6 +41,12 @@ export function dense(
   return f(x, w, b) as tf.Tensor2D;
 }
 
+let nextId = 0;
+/** tfjs variable names are global: make each one unique so several models can coexist. */
+export function uniqueName(name: string): string {
+  return `${name}#${++nextId}`;
+}
+
 /** Glorot-uniform weights and zero bias from a seed (so a seed fixes the whole network). */
 export function denseParams(
   name: string,
@@ -50,8 +56,8 @@ export function denseParams(
 ): { w: tf.Variable<tf.Rank.R2>; b: tf.Variable<tf.Rank.R1> } {
   const limit = Math.sqrt(6 / (inDim + outDim));
   return tf.tidy(() => ({
-    w: tf.variable(tf.randomUniform([inDim, outDim], -limit, limit, 'float32', seed) as tf.Tensor2D, true, `${name}/w`),
-    b: tf.variable(tf.zeros([outDim]) as tf.Tensor1D, true, `${name}/b`),
+    w: tf.variable(tf.randomUniform([inDim, outDim], -limit, limit, 'float32', seed) as tf.Tensor2D, true, uniqueName(`${name}/w`)),
+    b: tf.variable(tf.zeros([outDim]) as tf.Tensor1D, true, uniqueName(`${name}/b`)),
   }));
 }
 

@@ -10,7 +10,7 @@ import type { TableSchema } from '../../schema/types';
 import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
-import { dense, denseParams, matMulConst } from '../layers/dense';
+import { dense, denseParams, matMulConst, uniqueName } from '../layers/dense';
 import { restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions,
@@ -102,7 +102,7 @@ export class TVAE implements Generator {
     let d = latent;
     [...hidden].reverse().forEach((h, i) => { add(`dec${i}`, d, h); d = h; });
     add('out', d, D);
-    v['sigma'] = tf.variable(tf.fill([D], 0.1), true, 'tvae/sigma');
+    v['sigma'] = tf.variable(tf.fill([D], 0.1), true, uniqueName('tvae/sigma'));
     this.vars = v;
     this.layout = this.makeLayout(encoder);
   }
@@ -205,6 +205,8 @@ export class TVAE implements Generator {
     const yielder = new Yielder();
     const stopper = o.earlyStopping ? new EarlyStopping(o.patience) : null;
     const encRng = rng.fork();
+    // clock.progress records history even without a listener
+    const report = (p: TrainProgress) => onProgress?.(p);
     let good: Record<string, tf.Tensor> | null = null;
     let best: Record<string, tf.Tensor> | null = null;
     let diverged: string | undefined;
@@ -252,7 +254,7 @@ export class TVAE implements Generator {
           losses.validation = val;
           const { improved, stop } = stopper.update(epoch, val);
           if (improved) { disposeAll(best); best = snapshot(this.vars); }
-          onProgress?.(clock.progress(epoch, o.epochs, losses, epoch * train.length));
+          report(clock.progress(epoch, o.epochs, losses, epoch * train.length));
           if (stop) {
             stoppedEarly = true;
             if (best) restore(this.vars, best);
@@ -260,7 +262,7 @@ export class TVAE implements Generator {
           }
           continue;
         }
-        onProgress?.(clock.progress(epoch, o.epochs, losses, epoch * train.length));
+        report(clock.progress(epoch, o.epochs, losses, epoch * train.length));
       }
     } finally {
       disposeAll(good);
