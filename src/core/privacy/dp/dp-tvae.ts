@@ -62,6 +62,7 @@ const DEFAULTS = {
 };
 
 const NULL_LABEL = '\u0000null';
+let sigmaCounter = 0;
 
 export class DpTVAE implements Generator {
   readonly kind = 'tvae' as const;
@@ -214,7 +215,7 @@ export class DpTVAE implements Generator {
       d = h;
     });
     add('out', d, D);
-    v['sigma'] = tf.variable(tf.fill([D], 0.1), true, 'dptvae/sigma');
+    v['sigma'] = tf.variable(tf.fill([D], 0.1), true, `dptvae/sigma#${++sigmaCounter}`); // tfjs variable names are global
     this.vars = v;
     this.adam = new Adam(this.options.learningRate, 0.9, 0.999, this.options.weightDecay);
   }
