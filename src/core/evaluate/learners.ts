@@ -59,6 +59,23 @@ export function fitLinear(X: Float32Array, n: number, w: number, y: Float64Array
   const grad = new Float64Array(W.length);
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const z = new Float64Array(k);
+  // one-hot encodings are mostly zeros: keep each row's non-zeros (CSR) for the training passes
+  let nnz = 0;
+  for (let q = 0; q < n * w; q++) if (X[q] !== 0) nnz++;
+  const rowStart = new Int32Array(n + 1);
+  const nzCol = new Int32Array(nnz);
+  const nzVal = new Float32Array(nnz);
+  for (let i = 0, q = 0; i < n; i++) {
+    rowStart[i] = q;
+    for (let j = 0; j < w; j++) {
+      const v = X[i * w + j];
+      if (v !== 0) {
+        nzCol[q] = j;
+        nzVal[q++] = v;
+      }
+    }
+  }
+  rowStart[n] = nnz;
   let step = 0;
   for (let e = 0; e < epochs; e++) {
     rng.shuffle(order);
@@ -67,11 +84,12 @@ export function fitLinear(X: Float32Array, n: number, w: number, y: Float64Array
       grad.fill(0);
       for (let t = b0; t < b1; t++) {
         const i = order[t];
-        const xo = i * w;
+        const p0 = rowStart[i];
+        const p1 = rowStart[i + 1];
         for (let c = 0; c < k; c++) {
-          let s = W[c * stride + w];
           const wo = c * stride;
-          for (let j = 0; j < w; j++) s += W[wo + j] * X[xo + j];
+          let s = W[wo + w];
+          for (let p = p0; p < p1; p++) s += W[wo + nzCol[p]] * nzVal[p];
           z[c] = s;
         }
         // residual (prediction − target) per output
@@ -85,7 +103,7 @@ export function fitLinear(X: Float32Array, n: number, w: number, y: Float64Array
           const r = z[c];
           if (r === 0) continue;
           const wo = c * stride;
-          for (let j = 0; j < w; j++) grad[wo + j] += r * X[xo + j];
+          for (let p = p0; p < p1; p++) grad[wo + nzCol[p]] += r * nzVal[p];
           grad[wo + w] += r;
         }
       }
@@ -148,22 +166,59 @@ interface TreeNode {
   value: number;
 }
 
-function buildTree(
-  bins: Uint8Array,
-  n: number,
-  binsPer: number[],
-  discrete: boolean[],
-  rows: Int32Array,
-  g: Float64Array,
-  h: Float64Array,
-  depth: number,
-  o: Required<BoostOptions>,
-): TreeNode {
+interface Hist {
+  g: Float64Array;
+  h: Float64Array;
+  c: Int32Array;
+}
+
+/** Per-feature gradient histograms of a node's rows (row-major bins, F features, MB slots per feature). */
+function histogram(R: Uint8Array, F: number, MB: number, rows: Int32Array, g: Float64Array, h: Float64Array): Hist {
+  const hg = new Float64Array(F * MB);
+  const hh = new Float64Array(F * MB);
+  const hc = new Int32Array(F * MB);
+  for (let t = 0; t < rows.length; t++) {
+    const i = rows[t];
+    const gi = g[i];
+    const hi = h[i];
+    const base = i * F;
+    for (let f = 0; f < F; f++) {
+      const k = f * MB + R[base + f];
+      hg[k] += gi;
+      hh[k] += hi;
+      hc[k]++;
+    }
+  }
+  return { g: hg, h: hh, c: hc };
+}
+
+function subtract(a: Hist, b: Hist): Hist {
+  return {
+    g: a.g.map((v, k) => v - b.g[k]),
+    h: a.h.map((v, k) => v - b.h[k]),
+    c: a.c.map((v, k) => v - b.c[k]),
+  };
+}
+
+interface TreeContext {
+  R: Uint8Array;
+  F: number;
+  MB: number;
+  binsPer: number[];
+  discrete: boolean[];
+  g: Float64Array;
+  h: Float64Array;
+  o: Required<BoostOptions>;
+}
+
+function buildTree(ctx: TreeContext, rows: Int32Array, hist: Hist, depth: number): TreeNode {
+  const { R, F, MB, binsPer, discrete, o } = ctx;
   let G = 0;
   let H = 0;
-  for (let t = 0; t < rows.length; t++) {
-    G += g[rows[t]];
-    H += h[rows[t]];
+  // totals from feature 0's histogram
+  for (let b = 0; b < MB; b++) {
+    G += hist.g[b];
+    H += hist.h[b];
   }
   const leaf: TreeNode = { feature: -1, value: (-G / (H + o.lambda)) * o.learningRate };
   if (depth === 0 || rows.length < 2 * o.minLeaf) return leaf;
@@ -171,30 +226,21 @@ function buildTree(
   let best = 1e-9;
   let bestF = -1;
   let bestMask: Uint8Array | null = null;
-  for (let f = 0; f < binsPer.length; f++) {
+  for (let f = 0; f < F; f++) {
     const nb = binsPer[f];
-    const hg = new Float64Array(nb);
-    const hh = new Float64Array(nb);
-    const hc = new Int32Array(nb);
-    const base = f * n;
-    for (let t = 0; t < rows.length; t++) {
-      const i = rows[t];
-      const b = bins[base + i];
-      hg[b] += g[i];
-      hh[b] += h[i];
-      hc[b]++;
-    }
-    const order = Array.from({ length: nb }, (_, b) => b).filter((b) => hc[b] > 0);
+    const off = f * MB;
+    const order: number[] = [];
+    for (let b = 0; b < nb; b++) if (hist.c[off + b] > 0) order.push(b);
     if (order.length < 2) continue;
-    if (discrete[f]) order.sort((a, b) => hg[a] / (hh[a] + o.lambda) - hg[b] / (hh[b] + o.lambda));
+    if (discrete[f]) order.sort((a, b) => hist.g[off + a] / (hist.h[off + a] + o.lambda) - hist.g[off + b] / (hist.h[off + b] + o.lambda));
     let gl = 0;
     let hl = 0;
     let cl = 0;
     for (let q = 0; q < order.length - 1; q++) {
-      const b = order[q];
-      gl += hg[b];
-      hl += hh[b];
-      cl += hc[b];
+      const b = off + order[q];
+      gl += hist.g[b];
+      hl += hist.h[b];
+      cl += hist.c[b];
       const cr = rows.length - cl;
       if (cl < o.minLeaf || cr < o.minLeaf) continue;
       const gr = G - gl;
@@ -209,23 +255,42 @@ function buildTree(
     }
   }
   if (bestF < 0 || !bestMask) return leaf;
-  const base = bestF * n;
   let nl = 0;
-  for (let t = 0; t < rows.length; t++) if (bestMask[bins[base + rows[t]]]) nl++;
+  for (let t = 0; t < rows.length; t++) if (bestMask[R[rows[t] * F + bestF]]) nl++;
   const lr = new Int32Array(nl);
   const rr = new Int32Array(rows.length - nl);
   for (let t = 0, a = 0, b = 0; t < rows.length; t++) {
     const i = rows[t];
-    if (bestMask[bins[base + i]]) lr[a++] = i;
+    if (bestMask[R[i * F + bestF]]) lr[a++] = i;
     else rr[b++] = i;
   }
-  return {
-    feature: bestF,
-    left: bestMask,
-    value: 0,
-    l: buildTree(bins, n, binsPer, discrete, lr, g, h, depth - 1, o),
-    r: buildTree(bins, n, binsPer, discrete, rr, g, h, depth - 1, o),
-  };
+  // histogram the smaller child, the larger one is the parent minus it (LightGBM's subtraction trick)
+  let hl: Hist;
+  let hr: Hist;
+  if (depth - 1 === 0) {
+    hl = histogramTotals(lr, ctx);
+    hr = histogramTotals(rr, ctx);
+  } else if (lr.length <= rr.length) {
+    hl = histogram(R, F, MB, lr, ctx.g, ctx.h);
+    hr = subtract(hist, hl);
+  } else {
+    hr = histogram(R, F, MB, rr, ctx.g, ctx.h);
+    hl = subtract(hist, hr);
+  }
+  return { feature: bestF, left: bestMask, value: 0, l: buildTree(ctx, lr, hl, depth - 1), r: buildTree(ctx, rr, hr, depth - 1) };
+}
+
+/** Leaves only need G and H: put them in slot 0 of a one-feature histogram. */
+function histogramTotals(rows: Int32Array, ctx: TreeContext): Hist {
+  const g = new Float64Array(ctx.MB);
+  const h = new Float64Array(ctx.MB);
+  const c = new Int32Array(ctx.MB);
+  for (let t = 0; t < rows.length; t++) {
+    g[0] += ctx.g[rows[t]];
+    h[0] += ctx.h[rows[t]];
+    c[0]++;
+  }
+  return { g, h, c };
 }
 
 function treeValue(node: TreeNode, bins: Uint8Array, n: number, i: number): number {
@@ -274,14 +339,24 @@ export function fitBoosted(
   for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) F[i * K + k] = init[k];
   const g = new Float64Array(n);
   const h = new Float64Array(n);
-  const p = new Float64Array(K);
+  const P = new Float64Array(n * K);
   const trees: TreeNode[][] = [];
+  const nf = binsPer.length;
+  const MB = Math.max(1, ...binsPer);
+  // row-major copy so a node's histogram reads each row's bins contiguously
+  const R = new Uint8Array(n * nf);
+  for (let f = 0; f < nf; f++) for (let i = 0; i < n; i++) R[i * nf + f] = bins[f * n + i];
+  const ctx: TreeContext = { R, F: nf, MB, binsPer, discrete, g, h, o };
   for (let r = 0; r < o.rounds; r++) {
     let m = 0;
     const sample = new Int32Array(n);
     for (let i = 0; i < n; i++) if (rng.next() < o.subsample) sample[m++] = i;
     const rows = sample.subarray(0, m);
     const round: TreeNode[] = [];
+    if (K > 1) {
+      P.set(F);
+      for (let i = 0; i < n; i++) softmaxInPlace(P, i * K, K);
+    }
     for (let k = 0; k < K; k++) {
       for (let i = 0; i < n; i++) {
         if (task.type === 'regression') {
@@ -292,13 +367,12 @@ export function fitBoosted(
           g[i] = q - y[i];
           h[i] = Math.max(q * (1 - q), 1e-6);
         } else {
-          for (let c = 0; c < K; c++) p[c] = F[i * K + c];
-          softmaxInPlace(p, 0, K);
-          g[i] = p[k] - (y[i] === k ? 1 : 0);
-          h[i] = Math.max(p[k] * (1 - p[k]), 1e-6);
+          const q = P[i * K + k];
+          g[i] = q - (y[i] === k ? 1 : 0);
+          h[i] = Math.max(q * (1 - q), 1e-6);
         }
       }
-      round.push(buildTree(bins, n, binsPer, discrete, rows, g, h, o.depth, o));
+      round.push(buildTree(ctx, rows, histogram(R, nf, MB, rows, g, h), o.depth));
     }
     for (let k = 0; k < K; k++) for (let i = 0; i < n; i++) F[i * K + k] += treeValue(round[k], bins, n, i);
     trees.push(round);
