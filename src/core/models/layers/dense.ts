@@ -30,7 +30,7 @@ export function dense(
         const [xs, ws, ys] = saved;
         let g = dy;
         if (activation === 'relu') g = tf.mul(dy, tf.step(ys));
-        else if (activation === 'leakyrelu') g = tf.where(tf.greater(ys, 0), dy, tf.mul(dy, alpha));
+        else if (activation === 'leakyrelu') g = tf.mul(dy, tf.add(tf.mul(tf.step(ys), 1 - alpha), alpha));
         const dx = tf.matMul(g as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D);
         const dw = tf.matMul(tf.transpose(xs) as tf.Tensor2D, g as tf.Tensor2D);
         const db = tf.sum(g, 0);
@@ -71,4 +71,19 @@ export function matMulConst(x: tf.Tensor2D, c: tf.Tensor2D, cT: tf.Tensor2D): tf
     gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, cT)],
   })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x) as tf.Tensor2D;
+}
+
+/** a·b with a gradient built from explicit transposes (both inputs trainable or derived). */
+export function matMulFast(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([ai, bi]);
+    return {
+      value: tf.matMul(ai as tf.Tensor2D, bi as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]) as tf.Tensor2D),
+        tf.matMul(tf.transpose(saved[0]) as tf.Tensor2D, dy as tf.Tensor2D),
+      ],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(a, b) as tf.Tensor2D;
 }

@@ -17,6 +17,9 @@ import {
   restore, serialiseWeights, snapshot, splitRows, type NamedVariables,
 } from '../training';
 import { currentBackend } from '../backend';
+import { outputsToRows } from '../layers/sampling';
+
+export { sampleSoftmax } from '../layers/sampling';
 
 export interface TVAEOptions extends FitOptions {
   epochs?: number;
@@ -304,21 +307,7 @@ export class TVAE implements Generator {
       const z = new Float32Array(c * latent);
       for (let i = 0; i < z.length; i++) z[i] = rng.normal();
       const out = tf.tidy(() => this.decode(tf.tensor2d(z, [c, latent])).dataSync() as Float32Array);
-      const rows = new Float32Array(c * D);
-      for (let r = 0; r < c; r++) {
-        const o = r * D;
-        for (const s of spans) {
-          if (s.activation === 'tanh') {
-            for (let j = s.start; j < s.start + s.width; j++) {
-              let a = Math.tanh(out[o + j]);
-              if (this.options.sampleNoise) a += sigma[j] * rng.normal();
-              rows[o + j] = a < -1 ? -1 : a > 1 ? 1 : a;
-            }
-          } else {
-            rows[o + s.start + sampleSoftmax(out, o + s.start, s.width, rng)] = 1;
-          }
-        }
-      }
+      const rows = outputsToRows(out, c, D, spans, rng, this.options.sampleNoise ? sigma : undefined);
       tables.push(encoder.decode(rows, c, rng));
       done += c;
       options.onProgress?.(done, n);
@@ -356,18 +345,4 @@ export class TVAE implements Generator {
   dispose(): void {
     this.disposeVars();
   }
-}
-
-/** Draw an index from softmax(logits[offset … offset+width)) with the seeded Rng. */
-export function sampleSoftmax(logits: ArrayLike<number>, offset: number, width: number, rng: Rng): number {
-  let max = -Infinity;
-  for (let j = 0; j < width; j++) if (logits[offset + j] > max) max = logits[offset + j];
-  let total = 0;
-  for (let j = 0; j < width; j++) total += Math.exp(logits[offset + j] - max);
-  let u = rng.next() * total;
-  for (let j = 0; j < width; j++) {
-    u -= Math.exp(logits[offset + j] - max);
-    if (u < 0) return j;
-  }
-  return width - 1;
 }
