@@ -14,7 +14,8 @@ import {
   digitizeColumn,
   jointTable,
   ksComplement,
-  pearson,
+  centred,
+  pearsonCentred,
   tvComplement,
 } from './stats';
 
@@ -121,6 +122,11 @@ export function evaluateQualityColumns(cols: EvalColumn[], schema: TableSchema, 
   }
 
   const codes: (PairCodes | null)[] = cols.map(() => null);
+  const cent: ({ real: Float64Array; synthetic: Float64Array } | null)[] = cols.map(() => null);
+  const centOf = (i: number) => {
+    const c = cols[i] as Extract<EvalColumn, { type: 'numeric' }>;
+    return (cent[i] ??= { real: centred(c.real), synthetic: centred(c.synthetic) });
+  };
   const codesOf = (i: number) => (codes[i] ??= pairCodes(cols[i]));
   const pairs: PairQuality[] = [];
   for (let i = 0; i < cols.length; i++) {
@@ -128,8 +134,10 @@ export function evaluateQualityColumns(cols: EvalColumn[], schema: TableSchema, 
       const a = cols[i];
       const b = cols[j];
       if (a.type === 'numeric' && b.type === 'numeric') {
-        const rr = pearson(a.real, b.real);
-        const rs = pearson(a.synthetic, b.synthetic);
+        const ca = centOf(i);
+        const cb = centOf(j);
+        const rr = pearsonCentred(ca.real, cb.real);
+        const rs = pearsonCentred(ca.synthetic, cb.synthetic);
         const score = rr === null || rs === null ? null : 1 - Math.abs(rr - rs) / 2;
         pairs.push({
           columns: [a.name, b.name],

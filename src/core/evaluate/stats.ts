@@ -93,6 +93,50 @@ export function pearson(x: Float64Array, y: Float64Array): number | null {
   return Math.max(-1, Math.min(1, r));
 }
 
+/** The column minus its non-null mean (NaN kept), so pair correlations can run in one pass without cancellation. */
+export function centred(x: Float64Array): Float64Array {
+  let n = 0;
+  let s = 0;
+  for (let i = 0; i < x.length; i++)
+    if (x[i] === x[i]) {
+      n++;
+      s += x[i];
+    }
+  const m = n ? s / n : 0;
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] - m;
+  return out;
+}
+
+/** Pearson's r of two centred columns (see `centred`) over rows where both are non-null, in one pass. */
+export function pearsonCentred(x: Float64Array, y: Float64Array): number | null {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = x[i];
+    const b = y[i];
+    if (a === a && b === b) {
+      n++;
+      sx += a;
+      sy += b;
+      sxx += a * a;
+      syy += b * b;
+      sxy += a * b;
+    }
+  }
+  if (n < 2) return null;
+  const cxx = sxx - (sx * sx) / n;
+  const cyy = syy - (sy * sy) / n;
+  const cxy = sxy - (sx * sy) / n;
+  // constant within the complete rows (relative tolerance: the sums are not exact)
+  if (!(cxx > 1e-12 * sxx) || !(cyy > 1e-12 * syy)) return null;
+  return Math.max(-1, Math.min(1, cxy / Math.sqrt(cxx * cyy)));
+}
+
 export const PAIR_BINS = 10;
 
 /**
@@ -158,14 +202,20 @@ export function jointTable(a: Int32Array, ka: number, b: Int32Array, kb: number)
   const rows = new Float64Array(ka);
   const cols = new Float64Array(kb);
   const n = a.length;
-  for (let i = 0; i < n; i++) {
-    rows[a[i]]++;
-    cols[b[i]]++;
-  }
   if (ka * kb <= DENSE_CELLS) {
     const t = new Float64Array(ka * kb);
     for (let i = 0; i < n; i++) t[a[i] * kb + b[i]]++;
+    for (let x = 0; x < ka; x++)
+      for (let y = 0; y < kb; y++) {
+        const v = t[x * kb + y];
+        rows[x] += v;
+        cols[y] += v;
+      }
     return { n, cells: t, rows, cols };
+  }
+  for (let i = 0; i < n; i++) {
+    rows[a[i]]++;
+    cols[b[i]]++;
   }
   const m = new Map<number, number>();
   for (let i = 0; i < n; i++) {
