@@ -90,8 +90,9 @@ function cellColour(v: number | null, signed: boolean): string {
   if (v === null || !Number.isFinite(v)) return '#f7fafc';
   const t = Math.max(-1, Math.min(1, v));
   if (!signed) {
-    const k = Math.round(255 - 170 * Math.abs(t));
-    return `rgb(${k},${k},255)`;
+    // Cramér's V in green so it is not mistaken for a negative correlation
+    const a = Math.abs(t);
+    return `rgb(${Math.round(255 - 190 * a)},${Math.round(255 - 90 * a)},${Math.round(255 - 170 * a)})`;
   }
   if (t >= 0) {
     const k = Math.round(255 - 200 * t);
@@ -180,7 +181,7 @@ ${q.skipped.length ? `<p class="muted">Not compared: ${q.skipped.map((s) => `${e
   if (q.charts) {
     const a = q.charts.associations;
     parts.push(`<section><h2>Associations between columns</h2>
-<div class="help">Each cell shows how strongly two columns go together: Pearson's r (−1 to 1, blue negative, red positive) for two numeric columns, Cramér's V (0 to 1, blue) for any pair involving a category (numbers cut into 10 bins). The third map is synthetic minus real: white means the synthetic data kept the relationship.</div>
+<div class="help">Each cell shows how strongly two columns go together: Pearson's r (−1 to 1, blue negative, red positive) for two numeric columns, Cramér's V (0 to 1, green) for any pair involving a category (numbers cut into 10 bins). The third map is synthetic minus real: white means the synthetic data kept the relationship.</div>
 <div class="heats">${heatmap('Real', a.columns, a.real, a.measure, false)}${heatmap('Synthetic', a.columns, a.synthetic, a.measure, false)}${heatmap('Difference (synthetic − real)', a.columns, a.difference, a.measure, true)}</div>
 <details><summary>Pair scores, worst first</summary><table><tr><th>pair</th><th>metric</th><th>score</th><th>real</th><th>synthetic</th></tr>
 ${[...q.pairs]
