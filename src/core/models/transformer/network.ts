@@ -92,12 +92,12 @@ export function initParams(cfg: NetworkConfig, seed: number): Params {
   const p: Params = {};
   const glorot = (name: string, i: number, o: number) => {
     const lim = Math.sqrt(6 / (i + o));
-    p[name] = tf.variable(tf.randomUniform([i, o], -lim, lim, 'float32', next()), true, name);
+    p[name] = tf.variable(tf.randomUniform([i, o], -lim, lim, 'float32', next()), true);
   };
   const normal = (name: string, shape: number[]) =>
-    (p[name] = tf.variable(tf.truncatedNormal(shape, 0, 0.02, 'float32', next()), true, name));
-  const zeros = (name: string, n: number) => (p[name] = tf.variable(tf.zeros([n]), true, name));
-  const ones = (name: string, n: number) => (p[name] = tf.variable(tf.ones([n]), true, name));
+    (p[name] = tf.variable(tf.truncatedNormal(shape, 0, 0.02, 'float32', next()), true));
+  const zeros = (name: string, n: number) => (p[name] = tf.variable(tf.zeros([n]), true));
+  const ones = (name: string, n: number) => (p[name] = tf.variable(tf.ones([n]), true));
   const d = cfg.width;
   tf.tidy(() => {
     normal('tok', [cfg.vocab + 1, d]);
@@ -121,8 +121,8 @@ export function initParams(cfg: NetworkConfig, seed: number): Params {
     zeros('lnf/b', d);
     // One softmax head per column, padded to the largest vocabulary: [columns, width × maxTokens].
     const lim = Math.sqrt(6 / (d + cfg.maxTokens));
-    p['head/w'] = tf.variable(tf.randomUniform([cfg.columns, d * cfg.maxTokens], -lim, lim, 'float32', next()), true, 'head/w');
-    p['head/b'] = tf.variable(tf.zeros([cfg.columns, cfg.maxTokens]), true, 'head/b');
+    p['head/w'] = tf.variable(tf.randomUniform([cfg.columns, d * cfg.maxTokens], -lim, lim, 'float32', next()), true);
+    p['head/b'] = tf.variable(tf.zeros([cfg.columns, cfg.maxTokens]), true);
   });
   return p;
 }

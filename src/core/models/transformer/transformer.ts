@@ -329,7 +329,7 @@ export class TabularTransformer implements Generator {
     const columns = schema.columns.map((col) => {
       const c = byName.get(col.name);
       if (c === undefined) {
-        if (col.kind === 'identifier' && !col.excluded) return textVector(Array.from({ length: n }, (_, i) => `syn-${runTag}-${i + 1}`));
+        if (col.kind === 'identifier') return textVector(Array.from({ length: n }, (_, i) => `syn-${runTag}-${i + 1}`));
         if (col.kind === 'categorical' || col.kind === 'boolean') return labelVector(new Array(n).fill(null), col.categories ?? []);
         if (col.kind === 'continuous' || col.kind === 'integer' || col.kind === 'datetime') return numberVector(new Float64Array(n).fill(NaN), col);
         return textVector(new Array(n).fill(null));

@@ -147,9 +147,13 @@ function fitNumeric(col: ColumnSchema, values: Float64Array, rng: Rng, o: Requir
       const hi = above(residual[R - 1]);
       edges.push(Number.isFinite(lo) ? (lo + residual[0]) / 2 : min);
       for (let k = 1; k < intervals; k++) {
-        const j = Math.round((k * R) / intervals);
+        let j = Math.round((k * R) / intervals);
+        // Cut between two different values so an edge is never an observed value.
+        while (j < R && j > 0 && residual[j - 1] === residual[j]) j++;
         if (j <= 0 || j >= R) continue;
-        const e = (residual[j - 1] + residual[j]) / 2;
+        let e = (residual[j - 1] + residual[j]) / 2;
+        // On a grid (integers, decimals), keep edges off the grid so none equals a possible value.
+        if (step > 0 && Math.abs(e / step - Math.round(e / step)) < 1e-6) e -= step / 2;
         if (e > edges[edges.length - 1]) edges.push(e);
       }
       const top = Number.isFinite(hi) ? (hi + residual[R - 1]) / 2 : max;
