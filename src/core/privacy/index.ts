@@ -40,6 +40,9 @@ export interface PrivacyReport {
   /** 0.5 + 1.645·√(0.25/n): one-sided 95% line for n synthetic rows. */
   dcrPassLine: number;
   dcrPass: boolean;
+  /** Shares against each disjoint equal-size training sample (averaged into dcrShare), and their spread (SD). */
+  dcrShares: number[];
+  dcrShareSpread: number;
   /** Synthetic rows identical (all compared columns) to some training row. */
   exactCopies: number;
   exactCopiesShare: number;
@@ -94,11 +97,12 @@ export function defaultSensitive(schema: TableSchema): string[] {
   return [];
 }
 
-function mergeTop2(a: NearestResult, b: NearestResult, offsetB: number): { d1: Float64Array; i1: Int32Array; d2: Float64Array } {
+function mergeTop2(a: NearestResult, b: NearestResult, offsetB: number): { d1: Float64Array; i1: Int32Array; d2: Float64Array; i2: Int32Array } {
   const n = a.d1.length;
   const d1 = new Float64Array(n);
   const i1 = new Int32Array(n);
   const d2 = new Float64Array(n);
+  const i2 = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const c: [number, number][] = [
       [a.d1[i], a.i1[i]],
@@ -110,8 +114,9 @@ function mergeTop2(a: NearestResult, b: NearestResult, offsetB: number): { d1: F
     d1[i] = c[0][0];
     i1[i] = c[0][1];
     d2[i] = c[1][0];
+    i2[i] = c[1][1];
   }
-  return { d1, i1, d2 };
+  return { d1, i1, d2, i2 };
 }
 
 const EMPTY: NearestResult = { d1: new Float64Array(0), i1: new Int32Array(0) };
@@ -152,6 +157,13 @@ export async function evaluatePrivacy(
   const restRows = new Int32Array(nT - nEq);
   for (let r = 0, k = 0; r < nT; r++) if (!isMember[r]) restRows[k++] = r;
   const nonRows = sampleIndices(nH, nEq, rng.fork());
+  // The DCR share is averaged over disjoint equal-size training samples (the members and further slices of
+  // the rest): one sample's luck in covering the space otherwise moves the share far more than √(0.25/n).
+  const restOrder = rng.fork().shuffle(restRows.slice());
+  const slices = Math.max(1, Math.floor(nT / nEq));
+  const sliceRows: Int32Array[] = [];
+  for (let k = 1; k < slices; k++) sliceRows.push(restOrder.slice((k - 1) * nEq, k * nEq).sort());
+  const tailRows = restOrder.slice((slices - 1) * nEq).sort();
 
   const space = fitDistanceSpace(trainCols, [synCols, holdCols]);
   const syn = encodeRows(space, synCols);
@@ -161,7 +173,7 @@ export async function evaluatePrivacy(
   const allTrain = encodeRows(space, trainCols);
   const allHold = encodeRows(space, holdCols);
 
-  const stages = rest.n > 0 ? 6 : 7;
+  const stages = (rest.n > 0 ? 6 : 7) + Math.max(0, sliceRows.length - 1) + 1;
   let stage = 0;
   const nn = async (name: string, l: EncodedRows, r: EncodedRows, k: 1 | 2, colMin: boolean) => {
     if (l.n === 0 || r.n === 0) return EMPTY;
@@ -175,8 +187,12 @@ export async function evaluatePrivacy(
     stage++;
     return res;
   };
+  const sliceEnc = sliceRows.map((r) => encodeRows(space, trainCols, r));
+  const tail = encodeRows(space, trainCols, tailRows);
   const synMem = await nn('synthetic → training', syn, mem, 2, true);
-  const synRest = await nn('synthetic → training', syn, rest, 2, false);
+  const synSlices: NearestResult[] = [];
+  for (const e of sliceEnc) synSlices.push(await nn('synthetic → training', syn, e, 2, false));
+  const synTail = await nn('synthetic → training', syn, tail, 2, false);
   const synHold = await nn('synthetic → holdout', syn, hold, 1, true);
   const holdMem = await nn('holdout → training', hold, mem, 1, true);
   const holdRest = await nn('holdout → training', hold, rest, 1, false);
@@ -199,9 +215,12 @@ export async function evaluatePrivacy(
   const holdKeys = keySet(hold);
   const trainKeys = keySet(allTrain);
 
-  const synTrain = synRest.d1.length ? mergeTop2(synMem, synRest, 0) : { d1: synMem.d1, i1: synMem.i1, d2: synMem.d2 ?? new Float64Array(nS).fill(Infinity) };
+  let synTrain: NearestResult = synMem;
+  for (const part of [...synSlices, synTail]) if (part.d1.length) synTrain = { ...mergeTop2(synTrain, part, 0) };
+  const sliceKeys = [memKeys, ...sliceEnc.map(keySet)];
+  const sliceD = [synMem, ...synSlices];
+  const closerBySlice = new Float64Array(sliceD.length);
   let exactCopies = 0;
-  let closer = 0;
   const dcrSyn = new Float64Array(nS);
   const ratio = new Float64Array(nS);
   for (let i = 0; i < nS; i++) {
@@ -210,12 +229,15 @@ export async function evaluatePrivacy(
     if (isCopy) exactCopies++;
     const d1 = isCopy ? 0 : synTrain.d1[i];
     dcrSyn[i] = Math.sqrt(d1);
-    const d2 = synTrain.d2[i];
+    const d2 = synTrain.d2![i];
     ratio[i] = d2 === 0 || !Number.isFinite(d2) ? 1 : Math.sqrt(d1 / d2);
-    const dT = memKeys.has(key) ? 0 : synMem.d1[i];
     const dH = holdKeys.has(key) ? 0 : synHold.d1[i];
-    closer += dT < dH ? 1 : dT === dH ? 0.5 : 0;
+    for (let k = 0; k < sliceD.length; k++) {
+      const dT = sliceKeys[k].has(key) ? 0 : sliceD[k].d1[i];
+      closerBySlice[k] += dT < dH ? 1 : dT === dH ? 0.5 : 0;
+    }
   }
+  const shares = Array.from(closerBySlice, (c) => c / nS);
   let holdoutExactCopies = 0;
   for (const k of allHold.keys) if (trainKeys.has(k)) holdoutExactCopies++;
   const dcrHold = new Float64Array(hold.n);
@@ -223,7 +245,8 @@ export async function evaluatePrivacy(
     const d = Math.min(holdMem.d1[i], holdRest.d1.length ? holdRest.d1[i] : Infinity);
     dcrHold[i] = Math.sqrt(trainKeys.has(hold.keys[i]) ? 0 : d);
   }
-  const dcrShare = closer / nS;
+  const dcrShare = shares.reduce((a, b) => a + b, 0) / shares.length;
+  const shareSpread = shares.length > 1 ? Math.sqrt(shares.reduce((a, b) => a + (b - dcrShare) ** 2, 0) / (shares.length - 1)) : NaN;
   const dcrPassLine = 0.5 + 1.645 * Math.sqrt(0.25 / nS);
   const [hSyn, hHold] = sharedHistograms([dcrSyn, dcrHold], 30);
   const ratioMean = ratio.reduce((a, b) => a + b, 0) / nS;
@@ -293,10 +316,19 @@ export async function evaluatePrivacy(
   const holdCopyShare = holdoutExactCopies / nH;
   if (copyShare > holdCopyShare + 0.01 + 3 * Math.sqrt(Math.max(holdCopyShare, 1 / nH) / nS))
     raise('red', `${exactCopies} synthetic rows (${(100 * copyShare).toFixed(1)}%) are exact copies of training rows; real holdout rows match training rows only ${(100 * holdCopyShare).toFixed(1)}% of the time`);
+  // the headline is the stronger of two attacks, so the amber test widens its interval for two looks (z 2.24),
+  // and an AUC below 0.55 is not a material finding even when it is statistically above 0.5
+  const seBest = useDensity ? density!.se : distance.se;
   if (best.low > 0.6) raise('red', `membership inference AUC ${best.auc.toFixed(2)} (95% CI ${best.low.toFixed(2)}–${best.high.toFixed(2)}) is well above 0.5`);
-  else if (best.low > 0.5) raise('amber', `membership inference AUC ${best.auc.toFixed(2)} is above 0.5 (95% CI ${best.low.toFixed(2)}–${best.high.toFixed(2)})`);
-  if (dcrShare > dcrPassLine)
+  else if (best.auc - 2.24 * seBest > 0.5 && best.auc >= 0.55)
+    raise('amber', `membership inference AUC ${best.auc.toFixed(2)} is above 0.5 (95% CI ${best.low.toFixed(2)}–${best.high.toFixed(2)})`);
+  // the pass line treats rows as independent; rows far from all real data share the same few nearest
+  // records, so the share also has to stand clear of its spread across training samples
+  const unstable = Number.isFinite(shareSpread) && dcrShare <= 0.5 + 2 * shareSpread;
+  if (dcrShare > dcrPassLine && !unstable)
     raise(dcrShare > 0.6 ? 'red' : 'amber', `${(100 * dcrShare).toFixed(1)}% of synthetic rows are closer to training than to holdout rows (pass line ${(100 * dcrPassLine).toFixed(1)}%)`);
+  else if (dcrShare > dcrPassLine)
+    reasons.push(`the DCR share ${(100 * dcrShare).toFixed(1)}% is above the pass line but within its spread across training samples (±${(100 * shareSpread).toFixed(1)}%), so it is not counted as a finding`);
   for (const a of attributeResults)
     if (a.residualLow > 0.05) raise(a.residualLow > 0.2 ? 'red' : 'amber', `"${a.column}" can be inferred from ${a.knownColumns.join(', ')} better for training patients than for others (residual risk ${(100 * a.residualRisk).toFixed(0)}%)`);
   if (singling.attacks > 0 && singling.residualLow > 0.05)
@@ -307,6 +339,8 @@ export async function evaluatePrivacy(
     dcrShare,
     dcrPassLine,
     dcrPass: dcrShare <= dcrPassLine,
+    dcrShares: shares,
+    dcrShareSpread: shareSpread,
     exactCopies,
     exactCopiesShare: copyShare,
     holdoutExactCopies,
