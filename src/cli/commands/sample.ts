@@ -8,6 +8,8 @@ import { initNodeBackend } from '../tf-node';
 import { loadGenerator } from '../../core/models/registry';
 import type { Condition, SavedModel } from '../../core/models/types';
 import { parseBackend, writeTableCsv } from './synth';
+import { ConditionError, parseConditions } from '../../core/sample/conditions';
+import { ConditionTooRareError, sampleWithRejection } from '../../core/sample/rejection';
 
 /** "age>=65", "sex=F", "cp in 1,2" → Condition. */
 export function parseCondition(text: string): Condition {
@@ -32,7 +34,8 @@ export async function run(argv: string[]): Promise<number> {
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (!Number.isInteger(rows) || rows < 1) throw new UsageError(`--rows expects a positive whole number, got ${rows}`);
   const seed = numberFlag(args, 'seed', 0)!;
-  const conditions = flags(args, 'where').map(parseCondition);
+  const whereTexts = flags(args, 'where');
+  whereTexts.forEach(parseCondition); // syntax first, before reading the model
 
   let saved: SavedModel;
   try {
@@ -44,15 +47,28 @@ export async function run(argv: string[]): Promise<number> {
     throw new InputError(`Cannot read ${modelPath}: ${(e as Error).message}`);
   }
   if (saved?.format !== 'doppel-model') throw new InputError(`${modelPath} is not a Doppel model file`);
+  let conditions: Condition[];
+  try {
+    conditions = parseConditions(whereTexts, saved.schema);
+  } catch (e) {
+    if (e instanceof ConditionError) throw new UsageError(e.message);
+    throw e;
+  }
+  // Direct conditioning: the transformer (any conditions), CTGAN (one category equality); else rejection sampling.
+  const single = conditions.length === 1 && conditions[0].op === '=' ? saved.schema.columns.find((c) => c.name === conditions[0].column) : undefined;
+  const direct = saved.kind === 'transformer' || (saved.kind === 'ctgan' && !!single && (single.kind === 'categorical' || single.kind === 'boolean'));
   await initNodeBackend(parseBackend(flag(args, 'backend')));
   const generator = await loadGenerator(saved);
   try {
-    const table = await generator.sample(rows, seed, {
-      conditions: conditions.length ? conditions : undefined,
-      onProgress: (done, total) => {
-        if (total >= 20000) process.stderr.write(`sampled ${done}/${total}\n`);
-      },
-    });
+    const onProgress = (done: number, total: number) => {
+      if (total >= 20000) process.stderr.write(`sampled ${done}/${total}\n`);
+    };
+    const table =
+      conditions.length && !direct
+        ? await sampleWithRejection(generator, rows, seed, conditions, { schema: saved.schema, onProgress }).catch((e) => {
+            throw e instanceof ConditionTooRareError ? new InputError(e.message) : e;
+          })
+        : await generator.sample(rows, seed, { conditions: conditions.length ? conditions : undefined, onProgress });
     await writeTableCsv(table, saved.schema, out);
     process.stderr.write(`wrote ${table.numRows} synthetic rows to ${out}\n`);
   } finally {

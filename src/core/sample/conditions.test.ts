@@ -20,6 +20,8 @@ describe('parseCondition', () => {
     expect(parseCondition('age<=40', schema)).toEqual({ column: 'age', op: '<=', value: 40 });
     expect(parseCondition('sex="F"', schema)).toEqual({ column: 'sex', op: '=', value: 'F' });
     expect(parseCondition('sex=f', schema)).toEqual({ column: 'sex', op: '=', value: 'F' });
+    const coded = { ...schema, columns: [...schema.columns, { name: 'cp', kind: 'categorical' as const, excluded: false, missing: 0, distinct: 2, categories: ['1.0', '2.0'] }] };
+    expect(parseCondition('cp in 1,2', coded)).toEqual({ column: 'cp', op: 'in', values: ['1.0', '2.0'] });
     expect(parseCondition('age=70', schema)).toEqual({ column: 'age', op: '=', value: '70' });
     expect(parseCondition('visit>=2020-01-01', schema)).toEqual({ column: 'visit', op: '>=', value: Date.UTC(2020, 0, 1) });
   });

@@ -37,6 +37,12 @@ function categoryOf(col: ColumnSchema, raw: string): string {
   if (cats.includes(raw)) return raw;
   const ci = cats.filter((c) => c.toLowerCase() === raw.toLowerCase());
   if (ci.length === 1) return ci[0];
+  // Numeric codes written differently ("1" for a column written "1.0").
+  const num = Number(raw);
+  if (raw.trim() !== '' && Number.isFinite(num)) {
+    const same = cats.filter((c) => c.trim() !== '' && Number(c) === num);
+    if (same.length === 1) return same[0];
+  }
   throw new ConditionError(`Column "${col.name}" has no value "${raw}". Allowed values: ${listed(cats)}.`);
 }
 
