@@ -39,6 +39,16 @@ export function numericValues(vec: Vector, datetime = false): Float64Array {
       (d.type as { bitWidth?: number }).bitWidth !== 64;
     const vals = d.values as ArrayLike<number>;
     const hasNulls = d.nullCount > 0;
+    const bitmap = d.nullBitmap;
+    const off = d.offset;
+    if (direct && (!hasNulls || bitmap)) {
+      // fast path: read the validity bits directly
+      for (let i = 0; i < len; i++, row++) {
+        const j = off + i;
+        out[row] = hasNulls && !(bitmap![j >> 3] & (1 << (j & 7))) ? NaN : vals[i];
+      }
+      continue;
+    }
     for (let i = 0; i < len; i++, row++) {
       if (hasNulls && !d.getValid(i)) {
         out[row] = NaN;
@@ -90,8 +100,11 @@ export function discreteCodes(vec: Vector, col: ColumnSchema, index: Map<string,
       const dict = d.dictionary;
       const cache = new Map<number, number>();
       const keys = d.values as ArrayLike<number>;
+      const bitmap = d.nullBitmap;
+      const off = d.offset;
       for (let i = 0; i < len; i++, row++) {
-        if (hasNulls && !d.getValid(i)) {
+        const j = off + i;
+        if (hasNulls && (bitmap ? !(bitmap[j >> 3] & (1 << (j & 7))) : !d.getValid(i))) {
           out[row] = -1;
           continue;
         }

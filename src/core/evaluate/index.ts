@@ -33,7 +33,7 @@ export interface EvaluationOptions extends QualityOptions {
   detection?: boolean;
   /** Rows per table for detection (default 10 000). */
   detectionMaxRows?: number;
-  /** Rows per training/test set for utility (default 20 000). */
+  /** Rows per training/test set for utility (default 10 000). */
   utilityMaxRows?: number;
   onProgress?: (stage: 'quality' | 'detection' | 'utility' | 'fairness', done: number, total: number) => void;
 }

@@ -312,7 +312,7 @@ export function fitBoosted(
   opts: BoostOptions = {},
 ) {
   const o: Required<BoostOptions> = {
-    rounds: opts.rounds ?? 60,
+    rounds: opts.rounds ?? 50,
     depth: opts.depth ?? 4,
     learningRate: opts.learningRate ?? 0.15,
     lambda: opts.lambda ?? 1,

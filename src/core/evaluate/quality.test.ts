@@ -76,3 +76,23 @@ describe('shape formulas on hand examples', () => {
     expect(Array.from(digitizeColumn(Float64Array.of(7, 7)))).toEqual([11, 11]);
   });
 });
+
+describe('reading Arrow columns', () => {
+  it('a sliced table (offset validity bitmaps) reads as its rows', async () => {
+    const { ingestText } = await import('../data/ingest');
+    const { readEvalColumns } = await import('./columns');
+    const rows = ['x,c,d'];
+    for (let i = 0; i < 40; i++) rows.push(`${i % 7 === 0 ? '' : i * 1.5},${i % 5 === 0 ? '' : 'k' + (i % 3)},${i % 4 === 0 ? '' : `2020-01-${String((i % 28) + 1).padStart(2, '0')}`}`);
+    const { table, schema } = await ingestText(rows.join('\n'));
+    const part = table.slice(13, 33);
+    const whole = readEvalColumns(table, table, schema);
+    const sliced = readEvalColumns(part, part, schema);
+    for (let j = 0; j < whole.length; j++) {
+      const w = whole[j];
+      const s = sliced[j];
+      const wanted = Array.from(w.real.slice(13, 33) as ArrayLike<number>, (v) => (w.type === 'discrete' ? (v < 0 ? null : w.labels[v]) : v));
+      const got = Array.from(s.real as ArrayLike<number>, (v) => (s.type === 'discrete' ? (v < 0 ? null : s.labels[v]) : v));
+      expect(got, w.name).toEqual(wanted);
+    }
+  });
+});

@@ -49,7 +49,7 @@ export interface UtilityOptions {
   /** Real rows the generator never saw. Without it a seeded 20% of `real` is held out (see test.note). */
   holdout?: Table;
   seed?: number;
-  /** Cap on rows per training set and on test rows (default 20 000). */
+  /** Cap on rows per training set and on test rows (default 10 000). */
   maxRows?: number;
   /** Override the task the target's kind implies. */
   task?: 'classification' | 'regression';
@@ -142,7 +142,7 @@ function regression(pred: Float64Array, y: Float64Array): RegressionMetrics {
 export function utilityFromColumns(all: SharedColumn[], sizes: number[], options: UtilityOptions): UtilityRun {
   const t0 = Date.now();
   const rng = new Rng(options.seed ?? 0);
-  const cap = options.maxRows ?? 20_000;
+  const cap = options.maxRows ?? 10_000;
   const targetCol = all.find((c) => c.name === options.target);
   if (!targetCol) throw new Error(`utility: target column "${options.target}" is not among the evaluated columns (check the name; identifiers and text cannot be targets)`);
   const features = all.filter((c) => c !== targetCol);
