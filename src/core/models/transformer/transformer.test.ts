@@ -126,6 +126,16 @@ describe('TabularTransformer', () => {
     expect(share(column(cold, 'sex'), (v) => v === 'F')).toBeGreaterThan(share(column(warm, 'sex'), (v) => v === 'F'));
   });
 
+  it('stops on a NaN loss with a clear message and keeps the last good weights', async () => {
+    const h = new TabularTransformer();
+    const r = await h.fit(table, schema, { ...small, epochs: 3, seed: 1, learningRate: Number.NaN });
+    expect(r.diverged).toMatch(/diverged at epoch 1 .*kept the weights/);
+    expect(r.epochs).toBe(0);
+    const s = await h.sample(50, 1);
+    for (const v of column(s, 'sex')) expect(['F', 'M']).toContain(v);
+    h.dispose();
+  });
+
   it('stops on cancel and reports the epochs done', async () => {
     const ctl = new AbortController();
     const h = new TabularTransformer();
