@@ -21,19 +21,20 @@ describe('DP tVAE', () => {
       (p) => progress.push(p.losses.loss),
     );
     expect(res.diverged).toBeUndefined();
+    expect(res.stoppedEarly).toBe(false); // σ was chosen so the planned steps fit the budget exactly
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every(Number.isFinite)).toBe(true);
     const saved = model.save();
     const receipt = saved.privacy as PrivacyReceipt;
     expect(receipt.epsilon).toBeLessThanOrEqual(3 + 1e-9);
     expect(receipt.epsilon).toBeGreaterThan(2);
-    expect(receipt.steps).toBeGreaterThan(0);
+    expect(receipt.steps).toBe(5 * 4); // round(303/64) Poisson steps per epoch × 4 epochs
     expect(receipt.sigma).toBeGreaterThan(0.3);
     expect(receipt.text).toContain('differential privacy');
     // the model file carries DP aggregates only: the public age range, no counts
     const ageCol = saved.schema.columns.find((c) => c.name === 'age')!;
     expect([ageCol.min, ageCol.max]).toEqual([0, 120]);
-    expect(saved.schema.columns.every((c) => c.missing === 0)).toBe(true);
+    expect(saved.schema.columns.every((c) => c.missing === 0 && c.distinct === 0)).toBe(true);
     expect(JSON.stringify(saved.encoder)).not.toMatch(/"counts":\[\[(?!1,1\])/);
     const loaded = await TVAE.load(saved);
     const out = await loaded.sample(40, 1);

@@ -85,6 +85,15 @@ export class DpTVAE implements Generator {
     const facts = dpPublicFacts(inputs, eps, delta);
     const params: SimpleEncoderParams = { version: 1, kind: 'simple', columns: [], counts: [] };
     const dpSchema: TableSchema = savedSchema({ ...schema, columns: schema.columns.map((c) => ({ ...c })) });
+    // columns the model does not learn keep no data-derived facts either
+    for (const c of dpSchema.columns)
+      if (!cols.some((t) => t.name === c.name)) {
+        delete c.min;
+        delete c.max;
+        delete c.categories;
+        c.missing = 0;
+        c.distinct = 0;
+      }
     for (const c of cols) {
       const sc = dpSchema.columns.find((x) => x.name === c.name)!;
       // counts, distinct values and missing counts are data: not released in DP mode
@@ -134,7 +143,8 @@ export class DpTVAE implements Generator {
 
     const batch = Math.max(1, Math.min(o.batchSize, N));
     const q = batch / N;
-    const plannedSteps = Math.max(1, Math.round((o.epochs * N) / batch));
+    const stepsPerEpoch = Math.max(1, Math.round(N / batch));
+    const plannedSteps = stepsPerEpoch * o.epochs;
     const noise = sigmaForEpsilon(epsTrain, { q, steps: plannedSteps, delta: deltaTrain });
     const accountant = new RdpAccountant(q, noise, deltaTrain, epsTrain);
 
@@ -143,7 +153,6 @@ export class DpTVAE implements Generator {
     const clock = new TrainClock();
     const yielder = new Yielder();
     const encRng = rng.fork();
-    const stepsPerEpoch = Math.max(1, Math.round(N / batch));
     let steps = 0;
     let stoppedEarly = false;
     let diverged: string | undefined;
