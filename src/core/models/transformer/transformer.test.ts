@@ -136,6 +136,16 @@ describe('TabularTransformer', () => {
     h.dispose();
   });
 
+  it('early stopping holds out rows, reports a validation loss and stops when it no longer improves', async () => {
+    const h = new TabularTransformer();
+    const r = await h.fit(table, schema, { ...small, epochs: 200, seed: 1, earlyStopping: true, patience: 2, learningRate: 2e-2 });
+    expect(r.history[0].losses.validation).toBeGreaterThan(0);
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.epochs).toBeLessThan(200);
+    expect(r.history[0].rowsSeen).toBe(540);
+    h.dispose();
+  });
+
   it('stops on cancel and reports the epochs done', async () => {
     const ctl = new AbortController();
     const h = new TabularTransformer();

@@ -30,6 +30,8 @@ export interface TransformerOptions extends FitOptions {
   order?: ColumnOrder;
   maxBins?: number;
   rareCount?: number;
+  /** Epochs without a better validation loss before early stopping (default 5). */
+  patience?: number;
 }
 
 const DEFAULTS = { epochs: 30, batchSize: 500, seed: 0, width: 64, layers: 2, heads: 4, ffn: 128, dropout: 0.1, learningRate: 2e-3, order: 'mixed' as ColumnOrder };
@@ -132,13 +134,51 @@ export class TabularTransformer implements Generator {
       return m;
     };
 
-    const rows = Int32Array.from({ length: n }, (_, i) => i);
+    // Early stopping (the UI's "Auto" epochs): hold out up to 10% of rows (≤ 2000), stop after `patience`
+    // epochs without a better validation loss, and keep the best weights.
+    const early = !!o.earlyStopping && n >= 100;
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    if (early) rng.shuffle(all);
+    const holdout = early ? all.slice(0, Math.min(2000, Math.floor(n / 10))) : new Int32Array(0);
+    const rows = early ? all.slice(holdout.length) : all;
+    const patience = typeof o.patience === 'number' ? o.patience : 5;
+    let best = Infinity;
+    let bestWeights: tf.Tensor[] | null = null;
+    let badEpochs = 0;
+    let stoppedEarly = false;
+    const validationLoss = (): number => {
+      let total = 0;
+      for (let lo = 0; lo < holdout.length; lo += B) {
+        const m = Math.min(B, holdout.length - lo);
+        const pv = new Int32Array(m * T);
+        const tg = new Int32Array(m * T);
+        for (let i = 0; i < m; i++) {
+          let p = V;
+          for (let t = 0; t < T; t++) {
+            const tok = vocab.offsets[t] + tokenisers[t](holdout[lo + i]);
+            pv[i * T + t] = p;
+            tg[t * m + i] = tok - vocab.offsets[t];
+            p = tok;
+          }
+        }
+        total +=
+          m *
+          tf.tidy(() => {
+            const tc = tf.tensor1d(Int32Array.from(schemaOrder), 'int32');
+            const pc = tf.tensor1d(Int32Array.from({ length: T }, (_, t) => (t === 0 ? C : t - 1)), 'int32');
+            const h = forward(this.params!, cfg, { prevTokens: tf.tensor1d(pv, 'int32'), prevColumns: pc, targetColumns: tc, batch: m, length: T, causal });
+            return loss(columnLogits(this.params!, cfg, h, m, T, tc, padMask(schemaOrder)), tf.tensor1d(tg, 'int32')).dataSync()[0];
+          });
+      }
+      return total / holdout.length;
+    };
     const history: TrainProgress[] = [];
     const start = Date.now();
     let diverged: string | undefined;
     let lastGood = vars.map((v) => tf.keep(v.clone()));
     let epoch = 0;
-    const batches = Math.ceil(n / B);
+    const nTrain = rows.length;
+    const batches = Math.ceil(nTrain / B);
     const prev = new Int32Array(B * T);
     const target = new Int32Array(B * T);
     for (epoch = 0; epoch < o.epochs; epoch++) {
@@ -147,7 +187,7 @@ export class TabularTransformer implements Generator {
       let lossSum = tf.scalar(0);
       for (let b = 0; b < batches; b++) {
         const lo = b * B;
-        const m = Math.min(B, n - lo);
+        const m = Math.min(B, nTrain - lo);
         if (m < B && batches > 1) continue; // equal shapes (no kernel re-specialisation); rows shuffle each epoch
         const order = o.order === 'schema' || (o.order === 'mixed' && rng.next() < 0.5) ? schemaOrder : rng.shuffle(schemaOrder.slice());
         for (let i = 0; i < m; i++) {
@@ -187,7 +227,7 @@ export class TabularTransformer implements Generator {
           if (signal?.aborted) break;
         }
       }
-      const counted = batches > 1 ? Math.floor(n / B) : 1;
+      const counted = batches > 1 ? Math.floor(nTrain / B) : 1;
       const value = (await lossSum.data())[0] / counted;
       lossSum.dispose();
       if (!Number.isFinite(value)) {
@@ -198,24 +238,40 @@ export class TabularTransformer implements Generator {
       lastGood.forEach((t) => t.dispose());
       lastGood = vars.map((v) => tf.keep(v.clone()));
       if (signal?.aborted) break;
+      const losses: Record<string, number> = { loss: value };
+      if (early) {
+        const val = validationLoss();
+        losses.validation = val;
+        if (val < best - 1e-4) {
+          best = val;
+          bestWeights?.forEach((t) => t.dispose());
+          bestWeights = vars.map((v) => tf.keep(v.clone()));
+          badEpochs = 0;
+        } else if (++badEpochs >= patience) stoppedEarly = true;
+      }
       const elapsedMs = Date.now() - start;
       const p: TrainProgress = {
         epoch: epoch + 1,
         epochs: o.epochs,
-        losses: { loss: value },
+        losses,
         elapsedMs,
         etaMs: (elapsedMs / (epoch + 1)) * (o.epochs - epoch - 1),
         backend: currentBackend(),
-        rowsSeen: (epoch + 1) * n,
+        rowsSeen: (epoch + 1) * nTrain,
       };
       history.push(p);
       onProgress?.(p);
+      if (stoppedEarly) break;
+    }
+    if (bestWeights) {
+      if (stoppedEarly || diverged) vars.forEach((v, i) => v.assign(bestWeights![i]));
+      bestWeights.forEach((t) => t.dispose());
     }
     lastGood.forEach((t) => t.dispose());
     causal.dispose();
     maskCache.forEach((t) => t.dispose());
     optimizer.dispose();
-    return { epochs: history.length, stoppedEarly: !!signal?.aborted, diverged, backend: currentBackend(), history };
+    return { epochs: history.length, stoppedEarly: stoppedEarly || !!signal?.aborted, diverged, backend: currentBackend(), history };
   }
 
   async sample(n: number, seed: number, options: SampleOptions = {}): Promise<Table> {
