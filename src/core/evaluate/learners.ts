@@ -8,11 +8,6 @@ import type { Rng } from '../util/random';
 
 export type Task = { type: 'classification'; classes: number } | { type: 'regression' };
 
-/** Class probabilities (n × K row-major) for classification; predictions (n) for regression. */
-export interface Predictor {
-  predict(n: number): Float64Array;
-}
-
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 function softmaxInPlace(z: Float64Array, o: number, k: number): void {
