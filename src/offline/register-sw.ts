@@ -14,6 +14,11 @@ export async function registerServiceWorker(url = './sw.js'): Promise<SwStatus> 
   if (g.location?.protocol === 'file:' || g.__DOPPEL_SINGLE_FILE__) return { registered: false, reason: 'single-file build' };
   if (!(g as { isSecureContext?: boolean }).isSecureContext) return { registered: false, reason: 'insecure context' };
   try {
+    // Already installed (e.g. reloading offline): let the browser check for updates itself.
+    if (g.navigator.serviceWorker.controller) {
+      await g.navigator.serviceWorker.register(url, { scope: './' }).catch(() => undefined);
+      return { registered: true };
+    }
     // A HEAD probe keeps the dev server (which has no sw.js) from logging a failed registration.
     const probe = await fetch(url, { method: 'HEAD', cache: 'no-store' });
     if (!probe.ok || !(probe.headers.get('content-type') ?? '').includes('javascript')) return { registered: false, reason: 'no sw.js (dev server)' };
