@@ -205,3 +205,56 @@ export function loss(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scalar {
   const picked = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(targets, K)));
   return tf.div(tf.neg(picked), logits.shape[0]) as tf.Scalar;
 }
+
+/** Keys and values of the positions seen so far, per layer ([N*heads, length, dh]), for sampling. */
+export interface KvCache {
+  keys: (tf.Tensor3D | null)[];
+  values: (tf.Tensor3D | null)[];
+}
+
+export function emptyCache(cfg: NetworkConfig): KvCache {
+  return { keys: new Array(cfg.layers).fill(null), values: new Array(cfg.layers).fill(null) };
+}
+
+export function disposeCache(cache: KvCache): void {
+  for (const t of [...cache.keys, ...cache.values]) t?.dispose();
+}
+
+/**
+ * One new position for N sequences given the cache of the earlier ones (no dropout): the hidden state after
+ * the final LayerNorm, [N, width]. The cache grows by one position (old tensors are released).
+ * Same arithmetic as `forward`, so sampling costs one position per column instead of the whole prefix.
+ */
+export function forwardStep(p: Params, cfg: NetworkConfig, cache: KvCache, prevTokens: tf.Tensor1D, prevColumn: number, targetColumn: number): tf.Tensor2D {
+  const N = prevTokens.shape[0];
+  const d = cfg.width;
+  const H = cfg.heads;
+  const dh = d / H;
+  const scale = 1 / Math.sqrt(dh);
+  return tf.tidy(() => {
+    const pos = tf.add(tf.gather(p.colIn, [prevColumn]), tf.gather(p.colOut, [targetColumn])); // [1, d]
+    let x = tf.add(tf.gather(p.tok, prevTokens), pos) as tf.Tensor2D;
+    for (let l = 0; l < cfg.layers; l++) {
+      const h = layerNorm(x, p[`l${l}/ln1/g`], p[`l${l}/ln1/b`]);
+      const qkv = tf.fused.matMul({ a: h, b: p[`l${l}/qkv/w`] as tf.Tensor2D, bias: p[`l${l}/qkv/b`] });
+      const split = tf.transpose(tf.reshape(qkv, [N, 3, H, dh]), [1, 0, 2, 3]); // [3, N, H, dh]
+      const [q, k, v] = tf.unstack(tf.reshape(split, [3, N * H, 1, dh])) as tf.Tensor3D[];
+      const oldK = cache.keys[l];
+      const oldV = cache.values[l];
+      const K = oldK ? tf.concat([oldK, k], 1) : k;
+      const Vv = oldV ? tf.concat([oldV, v], 1) : v;
+      oldK?.dispose();
+      oldV?.dispose();
+      cache.keys[l] = tf.keep(K as tf.Tensor3D);
+      cache.values[l] = tf.keep(Vv as tf.Tensor3D);
+      const scores = tf.mul(tf.matMul(q, tf.transpose(K, [0, 2, 1]) as tf.Tensor3D), scale); // [N*H, 1, L]
+      const att = tf.matMul(tf.softmax(scores) as tf.Tensor3D, Vv as tf.Tensor3D); // [N*H, 1, dh]
+      const merged = tf.reshape(att, [N, d]) as tf.Tensor2D;
+      x = tf.add(x, tf.fused.matMul({ a: merged, b: p[`l${l}/o/w`] as tf.Tensor2D, bias: p[`l${l}/o/b`] }));
+      const h2 = layerNorm(x, p[`l${l}/ln2/g`], p[`l${l}/ln2/b`]);
+      const f1 = tf.fused.matMul({ a: h2, b: p[`l${l}/ff1/w`] as tf.Tensor2D, bias: p[`l${l}/ff1/b`], activation: 'relu' });
+      x = tf.add(x, tf.fused.matMul({ a: f1, b: p[`l${l}/ff2/w`] as tf.Tensor2D, bias: p[`l${l}/ff2/b`] }));
+    }
+    return layerNorm(x, p['lnf/g'], p['lnf/b']);
+  });
+}

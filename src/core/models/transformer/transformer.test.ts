@@ -49,7 +49,9 @@ describe('TabularTransformer', () => {
   });
 
   it('samples the schema columns: categories from the training set, numbers on the grid and in bounds, fresh ids', async () => {
-    const s = await g.sample(500, 9);
+    const before = tf.memory().numTensors;
+    const s = await g.sample(500, 9, { chunkSize: 200 });
+    expect(tf.memory().numTensors).toBe(before);
     expect(s.schema.fields.map((f) => f.name)).toEqual(schema.columns.map((c) => c.name));
     expect(s.numRows).toBe(500);
     for (const v of column(s, 'sex')) expect(['F', 'M']).toContain(v);

@@ -14,7 +14,10 @@ import {
   allowedTokens, columnTokeniser, decodeLabel, decodeNumber, fitVocab, withOffsets,
   type ColumnTokeniser, type ColumnVocab, type TableVocab,
 } from './vocab';
-import { causalMask, columnLogits, forward, initParams, loss, oneColumnLogits, type NetworkConfig, type Params } from './network';
+import {
+  causalMask, columnLogits, disposeCache, emptyCache, forward, forwardStep, initParams, loss, oneColumnLogits,
+  type NetworkConfig, type Params,
+} from './network';
 
 export type ColumnOrder = 'schema' | 'random' | 'mixed';
 
@@ -303,15 +306,14 @@ export class TabularTransformer implements Generator {
     const rng = new Rng(seed);
     const chunk = Math.max(1, Math.min(options.chunkSize ?? 2000, n));
     const tokens = new Int32Array(n * C); // local tokens, [row, column]
-    const causal = causalMask(C);
     const colIn = Int32Array.from({ length: C }, (_, t) => (t === 0 ? C : order[t - 1]));
     const colOut = Int32Array.from(order);
-    try {
-      for (let start = 0; start < n; start += chunk) {
-        if (options.signal?.aborted) throw new DOMException('Sampling cancelled', 'AbortError');
-        const m = Math.min(chunk, n - start);
-        const prev = new Int32Array(m * C);
-        for (let i = 0; i < m; i++) prev[i * C] = V;
+    for (let start = 0; start < n; start += chunk) {
+      if (options.signal?.aborted) throw new DOMException('Sampling cancelled', 'AbortError');
+      const m = Math.min(chunk, n - start);
+      const stepPrev = new Int32Array(m).fill(V); // previous position's token per row (BOS first)
+      const cache = emptyCache(cfg);
+      try {
         for (let t = 0; t < C; t++) {
           const c = order[t];
           const col = vocab.columns[c];
@@ -323,24 +325,13 @@ export class TabularTransformer implements Generator {
             ok.forEach((x, k) => x && (count++, (fixed = k)));
             if (count !== 1) fixed = -1;
           }
+          // Every position goes through the cache (a fixed column still conditions the later ones).
           let logits: Float32Array | null = null;
-          if (fixed < 0) {
-            const L = t + 1;
-            logits = tf.tidy(() => {
-              const prevIds = new Int32Array(m * L);
-              for (let i = 0; i < m; i++) prevIds.set(prev.subarray(i * C, i * C + L), i * L);
-              const h = forward(this.params!, cfg, {
-                prevTokens: tf.tensor1d(prevIds, 'int32'),
-                prevColumns: tf.tensor1d(colIn.subarray(0, L), 'int32'),
-                targetColumns: tf.tensor1d(colOut.subarray(0, L), 'int32'),
-                batch: m,
-                length: L,
-                causal: tf.slice(causal, [0, 0], [L, L]),
-              });
-              const last = tf.reshape(tf.slice(tf.reshape(h, [m, L, cfg.width]), [0, L - 1, 0], [m, 1, cfg.width]), [m, cfg.width]) as tf.Tensor2D;
-              return oneColumnLogits(this.params!, cfg, last, c, K);
-            }).dataSync() as Float32Array;
-          }
+          const prevT = tf.tensor1d(stepPrev, 'int32');
+          const h = forwardStep(this.params!, cfg, cache, prevT, colIn[t], colOut[t]);
+          prevT.dispose();
+          if (fixed < 0) logits = tf.tidy(() => oneColumnLogits(this.params!, cfg, h, c, K).dataSync() as Float32Array);
+          h.dispose();
           const probs = new Float64Array(K);
           const idx = Array.from({ length: K }, (_, k) => k);
           for (let i = 0; i < m; i++) {
@@ -364,14 +355,14 @@ export class TabularTransformer implements Generator {
               tok = rng.categorical(probs);
             }
             tokens[(start + i) * C + c] = tok;
-            if (t + 1 < C) prev[i * C + t + 1] = vocab.offsets[c] + tok;
+            stepPrev[i] = vocab.offsets[c] + tok;
           }
           if (t % 4 === 3) await sleep0();
         }
-        options.onProgress?.(start + m, n);
+      } finally {
+        disposeCache(cache);
       }
-    } finally {
-      causal.dispose();
+      options.onProgress?.(start + m, n);
     }
     return this.decode(tokens, n, rng, perColumn);
   }
