@@ -93,8 +93,14 @@ interface NumericFast {
   mean: Float64Array;
   std: Float64Array;
   halfInvVar: Float64Array;
+  quarterInvStd: Float64Array;
   prob: Float64Array;
 }
+
+const EMPTY_FAST: NumericFast = {
+  logWeight: new Float64Array(0), mean: new Float64Array(0), std: new Float64Array(0),
+  halfInvVar: new Float64Array(0), quarterInvStd: new Float64Array(0), prob: new Float64Array(0),
+};
 
 interface TableCache {
   /** Per layout entry: NumericColumn, Int32Array of slots (−1 = none hot), or null. */
@@ -307,6 +313,7 @@ export class TransformEncoder implements TableEncoder {
             mean: Float64Array.from(m.means),
             std: Float64Array.from(m.stds),
             halfInvVar: Float64Array.from(m.stds, (s) => 0.5 / (s * s)),
+            quarterInvStd: Float64Array.from(m.stds, (s) => 0.25 / s),
             prob: new Float64Array(k),
           });
         } else this.fast.push(null);
@@ -411,6 +418,7 @@ export class TransformEncoder implements TableEncoder {
       let donors: Int32Array | null = null;
       const f = this.fast[li];
       const k = l.modeWidth;
+      const { logWeight, mean, halfInvVar, quarterInvStd, prob } = f ?? EMPTY_FAST;
       const halfUnit = plan.unit > 0 ? plan.unit * 0.45 : 0;
       const span = plan.hi - plan.lo;
       for (let r = 0, base = 0; r < n; r++, base += w) {
@@ -427,22 +435,25 @@ export class TransformEncoder implements TableEncoder {
         if (f) {
           // Mode sampled from its posterior responsibility, then α = (x − μ_k) / 4σ_k (CTGAN §4.2).
           let max = -Infinity;
-          const prob = f.prob;
           for (let j = 0; j < k; j++) {
-            const d = x - f.mean[j];
-            const lp = f.logWeight[j] - d * d * f.halfInvVar[j];
+            const d = x - mean[j];
+            const lp = logWeight[j] - d * d * halfInvVar[j];
             prob[j] = lp;
             if (lp > max) max = lp;
           }
           let sum = 0;
-          for (let j = 0; j < k; j++) sum += prob[j] = Math.exp(prob[j] - max);
+          for (let j = 0; j < k; j++) {
+            // Modes more than e^-30 less likely than the best never get drawn: skip their exp.
+            const e = prob[j] - max;
+            sum += prob[j] = e < -30 ? 0 : Math.exp(e);
+          }
           let u = rng.next() * sum;
           let m = k - 1;
           for (let j = 0; j < k; j++) {
             u -= prob[j];
             if (u < 0) { m = j; break; }
           }
-          let a = (x - f.mean[m]) / (4 * f.std[m]);
+          let a = (x - mean[m]) * quarterInvStd[m];
           if (a > ALPHA_CLIP) a = ALPHA_CLIP;
           else if (a < -ALPHA_CLIP) a = -ALPHA_CLIP;
           o[base + l.start] = a;

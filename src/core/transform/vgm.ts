@@ -34,14 +34,14 @@ export function digamma(x: number): number {
 
 const LN2 = Math.LN2;
 /** Points the iterations run over at most (distinct values, or micro-clusters of sorted values). */
-const MAX_POINTS = 2000;
+const MAX_POINTS = 500;
 const HALF_LN_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** Fit to `x` (non-empty, finite). Deterministic: initialised by 1-D k-means from evenly spaced quantiles. */
 export function fitMixture(x: Float64Array, options: MixtureOptions = {}): Mixture {
   const maxModes = Math.max(1, options.maxModes ?? 10);
   const minWeight = options.minWeight ?? 0.005;
-  const maxIter = options.maxIter ?? 100;
+  const maxIter = options.maxIter ?? 1000;
   const alpha0 = options.concentration ?? 1e-3;
   const n = x.length;
   if (n === 0) return { means: [0], stds: [1], weights: [1] };
@@ -118,8 +118,9 @@ export function fitMixture(x: Float64Array, options: MixtureOptions = {}): Mixtu
   const r = new Float64Array(D * K);
   for (let i = 0; i < D; i++) r[i * K + assign[i]] = 1;
 
-  // Gaussian–Wishart (here Normal–Gamma) prior centred on the data: m0 = mean, β0 = 1, ν0 = 1, W0⁻¹ = variance.
-  const m0 = mean, beta0 = 1, nu0 = 1, W0inv = variance;
+  // Gaussian–Wishart (here Normal–Gamma) prior: m0 = data mean with a weak β0 (so a mode’s mean is its data’s
+  // mean), ν0 = 1 pseudo-observation of the data variance (keeps a one-value mode from collapsing).
+  const m0 = mean, beta0 = 1e-3, nu0 = 1, W0inv = variance;
   const Nk = new Float64Array(K), xbar = new Float64Array(K), Sk = new Float64Array(K);
   const alpha = new Float64Array(K), beta = new Float64Array(K), m = new Float64Array(K);
   const Winv = new Float64Array(K), nu = new Float64Array(K);
@@ -157,7 +158,7 @@ export function fitMixture(x: Float64Array, options: MixtureOptions = {}): Mixtu
     }
     let change = 0;
     for (let k = 0; k < K; k++) change = Math.max(change, Math.abs(Nk[k] - prevN[k]));
-    if (change < 1e-4 * n + 1e-9) break;
+    if (change < 1e-5 * n + 1e-9) break;
     prevN.set(Nk);
 
     // E step (10.64–10.67)
