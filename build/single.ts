@@ -3,10 +3,13 @@
  * install rights). vite-plugin-singlefile inlines the JS/CSS; these plugins make the rest inlinable:
  * - workers written `new Worker(new URL('./w.ts', import.meta.url), opts)` become Vite `?worker&inline`
  *   imports (code inlined, started from a blob: URL);
- * - src/offline/wasm-paths.ts is swapped for wasm-paths.single.ts (wasm binaries as data: URLs).
+ * - the tfjs wasm binaries (`?url` imports in src/offline/wasm-paths.ts) become data: URLs through
+ *   assetsInlineLimit, which tfjs fetches under connect-src data:;
+ * - src/offline/public-url.ts is swapped for a module holding the public/ files (blob: URLs).
  */
 import type { Plugin } from 'vite';
 import path from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 const WORKER_RE = /new\s+Worker\(\s*new\s+URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)\s*(?:,\s*)?/g;
 
@@ -29,16 +32,39 @@ export function inlineWorkersPlugin(): Plugin {
   };
 }
 
-export function singleWasmPlugin(): Plugin {
-  const normal = path.resolve(import.meta.dirname, '../src/offline/wasm-paths.ts');
-  const single = path.resolve(import.meta.dirname, '../src/offline/wasm-paths.single.ts');
+/** Files from public/ inlined into the single file (the bundled sample); anything bigger is left out. */
+const MAX_PUBLIC_BYTES = 2 * 1024 * 1024;
+const PUBLIC_URL_ID = '\0doppel-public-url';
+
+export function singlePublicFilesPlugin(publicDir = path.resolve(import.meta.dirname, '../public')): Plugin {
+  const normal = path.resolve(import.meta.dirname, '../src/offline/public-url.ts');
   return {
-    name: 'doppel-single-wasm',
+    name: 'doppel-single-public-files',
     enforce: 'pre',
     async resolveId(source, importer, options) {
-      if (!/wasm-paths(\.ts)?$/.test(source) || !importer) return null;
+      if (!/public-url(\.ts)?$/.test(source) || !importer) return null;
       const r = await this.resolve(source, importer, { ...options, skipSelf: true });
-      return r && path.resolve(r.id) === normal ? single : null;
+      return r && path.resolve(r.id) === normal ? PUBLIC_URL_ID : null;
+    },
+    load(id) {
+      if (id !== PUBLIC_URL_ID) return null;
+      const files: Record<string, string> = {};
+      for (const name of readdirSync(publicDir)) {
+        const full = path.join(publicDir, name);
+        if (statSync(full).isFile() && statSync(full).size <= MAX_PUBLIC_BYTES) files[name] = readFileSync(full).toString('base64');
+      }
+      return `const FILES = ${JSON.stringify(files)};
+const urls = new Map();
+export function publicFileUrl(name) {
+  if (!urls.has(name)) {
+    const b64 = FILES[name];
+    if (b64 === undefined) throw new Error('This single-file build does not include ' + name);
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    urls.set(name, URL.createObjectURL(new Blob([bytes])));
+  }
+  return urls.get(name);
+}
+`;
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Where the tfjs wasm binaries come from: emitted by Vite as the app's own assets (never a CDN), so
  * they are same-origin, covered by the CSP and precached by the service worker. The single-file build
- * aliases this module to ./wasm-paths.single.ts, which inlines them as data: URLs.
+ * inlines them: with assetsInlineLimit unbounded these `?url` imports become data: URLs.
  * Use: initBackend(pref, { wasmPaths: tfjsWasmPaths() }).
  */
 import wasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';

@@ -1,0 +1,38 @@
+/**
+ * `npm run build:single` → dist-single/index.html: the whole app in ONE self-contained HTML file
+ * (JS, CSS, workers, tfjs wasm binaries, the bundled sample) that runs from file:// by double-click.
+ * Reuses vite.config.ts; drops the service worker (no SW on file://) and pins the inline script
+ * by hash in the CSP.
+ */
+import { defineConfig, mergeConfig, type ConfigEnv, type PluginOption, type UserConfig } from 'vite';
+import { viteSingleFile } from 'vite-plugin-singlefile';
+import base from './vite.config';
+import { cspPlugin } from './build/csp';
+import { inlineWorkersPlugin, singlePublicFilesPlugin } from './build/single';
+
+const DROP = new Set(['doppel-pwa', 'doppel-csp']);
+
+function keep(p: PluginOption): PluginOption {
+  if (Array.isArray(p)) return p.map(keep);
+  if (p && typeof p === 'object' && 'name' in p && DROP.has(p.name)) return null;
+  return p;
+}
+
+export default defineConfig(async (env: ConfigEnv) => {
+  const resolved: UserConfig = typeof base === 'function' ? await base(env) : await base;
+  const { plugins = [], test: _test, ...rest } = resolved as UserConfig & { test?: unknown };
+  return mergeConfig(rest, {
+    base: './',
+    publicDir: false,
+    define: { 'import.meta.env.VITE_SINGLE_FILE': JSON.stringify('1') },
+    plugins: [
+      inlineWorkersPlugin(),
+        singlePublicFilesPlugin(),
+      ...(keep(plugins) as PluginOption[]),
+      viteSingleFile({ removeViteModuleLoader: true }),
+      cspPlugin({ hashInlineScripts: true }),
+    ],
+    worker: { format: 'es', plugins: () => [singlePublicFilesPlugin()], rolldownOptions: { output: { codeSplitting: false } } },
+    build: { outDir: 'dist-single', emptyOutDir: true, assetsInlineLimit: Number.MAX_SAFE_INTEGER, chunkSizeWarningLimit: 100_000 },
+  } satisfies UserConfig);
+});
