@@ -112,6 +112,10 @@ function fitNumeric(col: ColumnSchema, values: Float64Array, rng: Rng, o: Requir
     else nulls++;
   }
   const count = present.length;
+  if (count === 0) {
+    // An all-null column: only the null token.
+    return { type: 'numeric', name: col.name, kind: col.kind, size: 1, nullToken: 0, points: [], edges: [], step, decimals, min: col.min ?? 0, max: col.max ?? 0 };
+  }
   let min = col.min ?? Infinity;
   let max = col.max ?? -Infinity;
   if (col.min === undefined || col.max === undefined) for (const v of present) [min, max] = [Math.min(min, v), Math.max(max, v)];
