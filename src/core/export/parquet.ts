@@ -3,7 +3,8 @@
  * Int32 → INT32, Int64 → INT64, Float → DOUBLE, Dictionary/Utf8 labels → STRING (dictionary-encoded by
  * the writer), timestamps → INT64 TIMESTAMP_MILLIS, Bool → BOOLEAN; nulls stay nulls. Columns follow the schema.
  */
-import { Type, type DataType, type Table, type Vector } from 'apache-arrow';
+import { Type, type DataType, type Table } from 'apache-arrow';
+import { batchReaders } from './read';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { BasicType, ColumnSource } from 'hyparquet-writer';
 import type { TableSchema } from '../schema/types';
@@ -22,22 +23,15 @@ function basicType(type: DataType): BasicType {
   }
 }
 
-function columnValues(vec: Vector | null, n: number, type: BasicType): unknown[] {
-  const out: unknown[] = new Array(n).fill(null);
-  if (!vec) return out;
-  for (let i = 0; i < n; i++) {
-    const v = vec.get(i) as unknown;
-    if (v === null || v === undefined) continue;
-    switch (type) {
-      case 'INT32':
-      case 'DOUBLE': out[i] = Number(v); break;
-      case 'INT64': out[i] = typeof v === 'bigint' ? v : BigInt(Math.round(Number(v))); break;
-      case 'TIMESTAMP': out[i] = v instanceof Date ? v : new Date(Number(v)); break;
-      case 'BOOLEAN': out[i] = Boolean(v); break;
-      default: out[i] = String(v);
-    }
+function convert(v: number | string | boolean | bigint, type: BasicType): unknown {
+  switch (type) {
+    case 'INT32':
+    case 'DOUBLE': return Number(v);
+    case 'INT64': return typeof v === 'bigint' ? v : BigInt(Math.round(Number(v)));
+    case 'TIMESTAMP': return new Date(Number(v));
+    case 'BOOLEAN': return Boolean(v);
+    default: return String(v);
   }
-  return out;
 }
 
 export interface ParquetOptions {
@@ -50,11 +44,24 @@ export interface ParquetOptions {
 /** Parquet file bytes of the table's schema columns (a schema column absent from the table is written all-null text). */
 export function toParquet(table: Table, schema: TableSchema, options: ParquetOptions = {}): Uint8Array {
   const n = table.numRows;
-  const columnData: ColumnSource[] = schema.columns.map((c) => {
+  const types = schema.columns.map((c) => {
     const vec = table.getChild(c.name);
-    const type = vec ? basicType(vec.type) : 'STRING';
-    return { name: c.name, type, nullable: true, data: columnValues(vec, n, type) };
+    return vec ? basicType(vec.type) : 'STRING';
   });
+  const values = schema.columns.map(() => new Array<unknown>(n).fill(null));
+  let base = 0;
+  for (const { rows, readers } of batchReaders(table, schema.columns.map((c) => c.name))) {
+    readers.forEach((read, k) => {
+      if (!read) return;
+      const out = values[k], type = types[k];
+      for (let i = 0; i < rows; i++) {
+        const v = read(i);
+        if (v !== null) out[base + i] = convert(v, type);
+      }
+    });
+    base += rows;
+  }
+  const columnData: ColumnSource[] = schema.columns.map((c, k) => ({ name: c.name, type: types[k], nullable: true, data: values[k] }));
   const buffer = parquetWriteBuffer({
     columnData,
     createdBy: options.createdBy ?? 'Doppel',

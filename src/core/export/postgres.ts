@@ -11,6 +11,7 @@
 import { Type, type Table, type Vector } from 'apache-arrow';
 import type { ColumnSchema, TableSchema } from '../schema/types';
 import { formatFixed } from './csv';
+import { batchReaders } from './read';
 
 export interface PostgresOptions {
   /** Table to create (one identifier, quoted in the script). */
@@ -107,36 +108,39 @@ function pgTimestamp(ms: number, dateOnly: boolean): string {
   return `${date} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${frac}`;
 }
 
-function valueWriter(vec: Vector | null, col: ColumnSchema, type: PgType): (i: number) => string {
-  const NULL = '\\N';
-  if (!vec) return () => NULL;
-  return (i) => {
-    const v = vec.get(i) as unknown;
-    if (v === null || v === undefined) return NULL;
-    switch (type) {
-      case 'integer':
-      case 'bigint':
+const NULL = '\\N';
+
+/** COPY text for one non-null value of a column of the given type. */
+function valueFormatter(col: ColumnSchema, type: PgType): (v: number | string | boolean | bigint) => string {
+  switch (type) {
+    case 'integer':
+    case 'bigint':
+      return (v) => {
         if (typeof v === 'string') return v; // canonical integer label
-        return typeof v === 'bigint' ? String(v) : Number.isFinite(Number(v)) ? String(Math.round(Number(v))) : NULL;
-      case 'double precision': {
+        if (typeof v === 'bigint') return String(v);
+        const n = Number(v);
+        return Number.isFinite(n) ? String(Math.round(n)) : NULL;
+      };
+    case 'double precision': {
+      const d = col.decimals;
+      return (v) => {
         const n = Number(v);
         if (Number.isNaN(n)) return NULL;
         if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
-        return col.decimals !== undefined && col.decimals >= 0 && col.decimals <= 20 ? formatFixed(n, col.decimals) : String(n);
-      }
-      case 'boolean': {
-        if (typeof v === 'boolean') return v ? 't' : 'f';
-        return TRUE_WORDS.has(String(v).toLowerCase()) ? 't' : 'f';
-      }
-      case 'date':
-      case 'timestamp': {
-        const ms = v instanceof Date ? v.getTime() : Number(v);
-        return Number.isFinite(ms) ? pgTimestamp(ms, type === 'date') : NULL;
-      }
-      default:
-        return copyText(String(v));
+        return d !== undefined && d >= 0 && d <= 20 ? formatFixed(n, d) : String(n);
+      };
     }
-  };
+    case 'boolean':
+      return (v) => (typeof v === 'boolean' ? (v ? 't' : 'f') : TRUE_WORDS.has(String(v).toLowerCase()) ? 't' : 'f');
+    case 'date':
+    case 'timestamp':
+      return (v) => {
+        const ms = Number(v);
+        return Number.isFinite(ms) ? pgTimestamp(ms, type === 'date') : NULL;
+      };
+    default:
+      return (v) => copyText(String(v));
+  }
 }
 
 /** The script in chunks: preamble with CREATE TABLE and COPY, then up to `chunkRows` data lines per yield, then `\.` and COMMIT. */
@@ -145,7 +149,7 @@ export function* postgresScriptChunks(table: Table, schema: TableSchema, options
   const target = (options.schemaName ? `${quoteIdent(options.schemaName)}.` : '') + quoteIdent(options.tableName);
   const vectors = schema.columns.map((c) => table.getChild(c.name));
   const types = schema.columns.map((c, k) => postgresType(vectors[k], c));
-  const writers = schema.columns.map((c, k) => valueWriter(vectors[k], c, types[k]));
+  const formatters = schema.columns.map((c, k) => valueFormatter(c, types[k]));
   const width = Math.max(...schema.columns.map((c) => quoteIdent(c.name).length), 1);
   const head = [
     `-- Synthetic data written by Doppel: ${table.numRows} rows, ${schema.columns.length} columns. No real patient rows.`,
@@ -163,13 +167,18 @@ export function* postgresScriptChunks(table: Table, schema: TableSchema, options
   yield head.join('\n') + '\n';
   const chunkRows = Math.max(1, Math.floor(options.chunkRows ?? 10_000));
   const lines: string[] = [];
-  const cells: string[] = new Array(writers.length);
-  for (let i = 0; i < table.numRows; i++) {
-    for (let k = 0; k < writers.length; k++) cells[k] = writers[k](i);
-    lines.push(cells.join('\t'));
-    if (lines.length >= chunkRows) {
-      yield lines.join('\n') + '\n';
-      lines.length = 0;
+  const cells: string[] = new Array(formatters.length);
+  for (const { rows, readers } of batchReaders(table, schema.columns.map((c) => c.name))) {
+    for (let i = 0; i < rows; i++) {
+      for (let k = 0; k < formatters.length; k++) {
+        const v = readers[k] ? readers[k]!(i) : null;
+        cells[k] = v === null ? NULL : formatters[k](v);
+      }
+      lines.push(cells.join('\t'));
+      if (lines.length >= chunkRows) {
+        yield lines.join('\n') + '\n';
+        lines.length = 0;
+      }
     }
   }
   if (lines.length) yield lines.join('\n') + '\n';
