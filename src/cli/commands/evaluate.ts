@@ -5,6 +5,8 @@
  * Kinds come from --metadata, else from the real file; the other files are read with the real file's kinds.
  * Utility needs a target (--target, or the metadata's); without --holdout it tests on a seeded 20% of --real
  * and says the figure may be optimistic.
+ * Longitudinal tables (--id <col> [--time <col>]): temporal metrics are added, and privacy is measured per
+ * patient (a patient, not a visit, is the unit of membership).
  */
 import { writeFileSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
@@ -14,9 +16,12 @@ import { applySdvMetadata, retypeColumn } from '../../core/schema';
 import type { TableSchema } from '../../core/schema/types';
 import { evaluateAll, renderReportHtml, type EvaluationReport } from '../../core/evaluate';
 import { readFileSync } from 'node:fs';
+import { evaluateTemporal, type TemporalReport } from '../../core/longitudinal/metrics';
+import { flattenPatients } from '../../core/longitudinal/flatten';
+import { initNodeBackend } from '../tf-node';
 
 const USAGE =
-  'usage: doppel evaluate --real <real.csv> --synthetic <syn.csv> [--holdout <h.csv>] [--target col] [--protected col] [--metadata m.json] [--json report.json] [--html report.html] [--seed N] [--no-detection]';
+  'usage: doppel evaluate --real <real.csv> --synthetic <syn.csv> [--holdout <h.csv>] [--target col] [--protected col] [--metadata m.json] [--json report.json] [--html report.html] [--seed N] [--no-detection] [--id col [--time col]]';
 
 /** Read `path` and convert its columns to the kinds of `schema` (same names required). */
 async function loadAligned(path: string, schema: TableSchema, what: string): Promise<Table> {
@@ -46,9 +51,18 @@ function fmtPct(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(1)}%`;
 }
 
-function summary(r: EvaluationReport, privacy: unknown): string {
+function summary(r: EvaluationReport, privacy: unknown, temporal?: TemporalReport): string {
   const q = r.quality;
   const lines: string[] = [];
+  if (temporal) {
+    const ac = Object.entries(temporal.autocorrelation)
+      .slice(0, 4)
+      .map(([n, v]) => `${n} ${v.real.toFixed(2)}/${v.synthetic.toFixed(2)}`);
+    lines.push(
+      `Temporal: visits per patient ${fmtPct(temporal.visitsPerPatient.ksComplement)}, gaps ${fmtPct(temporal.gaps.ksComplement)} (KS complement)` +
+        (ac.length ? `; lag-1 autocorrelation real/synthetic: ${ac.join(', ')}` : ''),
+    );
+  }
   lines.push(`Quality ${fmtPct(q.overall)}  (column shapes ${fmtPct(q.columnShapes)}, pair trends ${fmtPct(q.columnPairTrends)}; strong pairs only ${fmtPct(q.columnPairTrendsStrong)})`);
   const worst = Object.entries(q.columns)
     .sort((a, b) => a[1].score - b[1].score)
@@ -123,6 +137,13 @@ export async function run(argv: string[]): Promise<number> {
     if (name && !schema.columns.some((c) => c.name === name))
       throw new UsageError(`${what} "${name}" is not a column of ${realPath} (columns: ${schema.columns.map((c) => c.name).join(', ')})`);
 
+  const idColumn = flag(args, 'id');
+  const timeColumn = flag(args, 'time');
+  if (timeColumn && !idColumn) throw new UsageError('--time needs --id (the patient id column)');
+  for (const name of [idColumn, timeColumn])
+    if (name && !schema.columns.some((c) => c.name === name)) throw new UsageError(`"${name}" is not a column of ${realPath}`);
+  if (idColumn) schema = { ...schema, idColumn, timeColumn };
+
   const synthetic = await loadAligned(synPath, schema, 'synthetic');
   const holdout = holdoutPath ? await loadAligned(holdoutPath, schema, 'holdout') : undefined;
   process.stderr.write('evaluating…\n');
@@ -135,15 +156,28 @@ export async function run(argv: string[]): Promise<number> {
     onProgress: (stage, done, total) => process.stderr.write(`  ${stage} done (${done}/${total})\n`),
   });
 
+  let temporal: TemporalReport | undefined;
+  if (idColumn) {
+    temporal = evaluateTemporal(realTable, synthetic, schema);
+    (report as EvaluationReport & { temporal?: TemporalReport }).temporal = temporal;
+  }
+
   let privacy: unknown;
   if (holdout) {
     try {
+      await initNodeBackend('wasm');
       const mod = (await import('../../core/privacy/index')) as {
         evaluatePrivacy?: (t: Table, s: Table, h: Table, schema: TableSchema, o: object) => Promise<unknown>;
       };
       if (mod.evaluatePrivacy) {
         process.stderr.write('  privacy…\n');
-        privacy = await mod.evaluatePrivacy(realTable, synthetic, holdout, schema, { seed });
+        if (idColumn) {
+          // one row per patient, so membership means a patient's whole history
+          const real = flattenPatients(realTable, schema);
+          const wide = (t: Table) => flattenPatients(t, schema, { like: real.layout }).wide;
+          privacy = await mod.evaluatePrivacy(real.wide, wide(synthetic), wide(holdout), real.wideSchema, { seed });
+          report.notes.push('Privacy measured per patient (each patient\'s visits flattened into one record).');
+        } else privacy = await mod.evaluatePrivacy(realTable, synthetic, holdout, schema, { seed });
         report.privacy = privacy;
       }
     } catch (e) {
@@ -155,7 +189,7 @@ export async function run(argv: string[]): Promise<number> {
   if (jsonPath) writeFileSync(jsonPath, JSON.stringify(report, null, 1) + '\n');
   const htmlPath = flag(args, 'html');
   if (htmlPath) writeFileSync(htmlPath, renderReportHtml(report));
-  process.stdout.write(summary(report, privacy));
+  process.stdout.write(summary(report, privacy, temporal));
   if (jsonPath) process.stdout.write(`report: ${jsonPath}\n`);
   if (htmlPath) process.stdout.write(`html report: ${htmlPath}\n`);
   return 0;

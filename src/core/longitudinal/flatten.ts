@@ -35,19 +35,22 @@ export const DEFAULT_MAX_VISITS = 32;
 export function flattenPatients(
   table: Table,
   schema: TableSchema,
-  options: { maxVisits?: number } = {},
+  /** `like`: flatten with another table's layout (same columns), e.g. synthetic or holdout beside the real table. */
+  options: { maxVisits?: number; like?: LongitudinalLayout } = {},
 ): { wide: Table; wideSchema: TableSchema; layout: LongitudinalLayout } {
   const id = schema.idColumn;
   if (!id) throw new Error('Longitudinal mode needs a patient id column: mark one in the schema (or pass --id).');
   const time = schema.timeColumn;
   const groups = groupByEntity(table, id, time);
-  const roles = classifyColumns(table, schema, groups);
+  const roles = options.like
+    ? { static: options.like.static, timeVarying: options.like.timeVarying }
+    : classifyColumns(table, schema, groups);
   const cols = new Map(schema.columns.map((c) => [c.name, c]));
   const text = (name: string) => columnText(table.getChild(name) as Vector, cols.get(name)!);
 
   let longest = 0;
   for (let e = 0; e < groups.ids.length; e++) longest = Math.max(longest, groups.offsets[e + 1] - groups.offsets[e]);
-  const maxVisits = Math.max(1, Math.min(longest, options.maxVisits ?? DEFAULT_MAX_VISITS));
+  const maxVisits = options.like?.maxVisits ?? Math.max(1, Math.min(longest, options.maxVisits ?? DEFAULT_MAX_VISITS));
 
   const vectors: Record<string, Vector> = {};
   const columns: ColumnSchema[] = [];
@@ -152,7 +155,8 @@ export function unflattenPatients(wide: Table, layout: LongitudinalLayout, schem
   for (const col of schema.columns) {
     const acc = new ColumnAccumulator();
     if (col.name === layout.idColumn) {
-      const start = layout.idMax === null ? 1 : Math.floor(layout.idMax) + 1;
+      // numeric ids continue in a visibly separate block above every real id (312 → 1001, 1002, …)
+      const start = layout.idMax === null ? 1 : 10 ** String(Math.max(0, Math.floor(layout.idMax))).length + 1;
       const width = String(P).length;
       for (let p = 0; p < P; p++) {
         const fresh = layout.idMax === null ? `SYN-${String(p + start).padStart(width, '0')}` : String(p + start);
