@@ -31,6 +31,7 @@ describe('privacy evaluation honesty (adult.csv)', () => {
     expect(r.exactCopies).toBe(1500);
     expect(r.dcrShare).toBeGreaterThan(0.97);
     expect(r.dcrShare).toBeGreaterThan(r.dcrPassLine);
+    expect(r.dcrPairedShare).toBeGreaterThan(0.97);
     expect(r.mia.auc).toBeGreaterThan(0.97);
     expect(r.mia.attacks.distance.auc).toBeGreaterThan(0.97);
     expect(r.summary.level).toBe('red');
@@ -49,6 +50,8 @@ describe('privacy evaluation honesty (adult.csv)', () => {
     const r = await evaluatePrivacy(train, fresh, holdout, schema, opts);
     expect(r.dcrShare).toBeLessThan(r.dcrPassLine);
     expect(Math.abs(r.dcrShare - 0.5)).toBeLessThan(0.05);
+    expect(r.dcrPairedShare).toBeLessThan(r.dcrPairedPassLine);
+    expect(Math.abs(r.dcrPairedShare - 0.5)).toBeLessThan(0.05);
     expect(Math.abs(r.mia.attacks.distance.auc - 0.5)).toBeLessThan(0.05);
     expect(r.mia.attacks.density).not.toBeNull();
     expect(Math.abs(r.mia.attacks.density!.auc - 0.5)).toBeLessThan(0.05);
@@ -66,6 +69,10 @@ describe('privacy evaluation honesty (adult.csv)', () => {
     expect(r.sizes.equalSample).toBe(1000);
     expect(r.exactCopies).toBe(4000);
     expect(r.dcrShare).toBeGreaterThan(r.dcrPassLine);
+    // unpaired: only a quarter of the copies fall in the equal-size member sample (≈ ¼·1 + ¾·½); paired: ≈ 1
+    expect(r.dcrShare).toBeGreaterThan(0.58);
+    expect(r.dcrPairedShare).toBeGreaterThan(0.97);
+    expect(r.summary.level).toBe('red');
     expect(r.mia.attacks.distance.auc).toBeGreaterThan(0.97);
     expect(r.mia.attacks.density!.auc).toBeGreaterThan(0.9);
     expect(r.kAnonymity.quasiIdentifiers).toEqual(opts.quasiIdentifiers);
