@@ -86,7 +86,8 @@ export class SpanLayout {
     if (!this.spanCount) return scalars as tf.Tensor2D;
     let z = this.pad(logits, -1e9);
     if (gumbelSeed !== undefined) {
-      const u = tf.randomUniform(z.shape, 1e-10, 1, 'float32', gumbelSeed);
+      // Clip away from 1: float32 rounding can yield u = 1, and −log(−log 1) = +∞.
+      const u = tf.clipByValue(tf.randomUniform(z.shape, 1e-10, 1, 'float32', gumbelSeed), 1e-10, 1 - 1e-6);
       z = tf.add(z, tf.neg(tf.log(tf.neg(tf.log(u))))) as tf.Tensor3D;
     }
     if (tau !== 1) z = tf.div(z, tau) as tf.Tensor3D;

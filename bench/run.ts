@@ -1,0 +1,152 @@
+/**
+ * npm run bench [-- --quick | --full] [--models tvae,ctgan] [--epochs N] [--backend wasm|cpu] [--data file.csv]
+ * Per generator on adult.csv (../shared/data): seconds per epoch, sampling rows/s, peak memory, and fidelity
+ * (the evaluator's Column Shapes / Column Pair Trends) after a fixed number of epochs.
+ * Writes bench/results/<time>-<mode>.json and a table to stdout. A benchmark, not a test: no assertions.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Table } from 'apache-arrow';
+import { flag, numberFlag, parseArgs } from '../src/cli/args';
+import { loadCsv } from '../src/cli/commands/profile';
+import { initNodeBackend } from '../src/cli/tf-node';
+import { createGenerator } from '../src/core/models/registry';
+import type { BackendPreference, GeneratorKind, TrainProgress } from '../src/core/models/types';
+import type { TableSchema } from '../src/core/schema/types';
+
+interface BenchRow {
+  model: GeneratorKind;
+  backend: string;
+  epochs: number;
+  secondsPerEpoch: number;
+  secondsPerEpochAll: number[];
+  sampleRowsPerSecond: number;
+  peakRssMB: number;
+  peakTensorMB: number;
+  finalLosses: Record<string, number>;
+  columnShapes: number | null;
+  columnPairTrends: number | null;
+  note?: string;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+async function fidelity(real: Table, synthetic: Table, schema: TableSchema): Promise<{ shapes: number | null; pairs: number | null; note?: string }> {
+  try {
+    const spec = '../src/core/evaluate/index';
+    const mod = (await import(spec)) as {
+      evaluateQuality?: (r: Table, s: Table, sc: TableSchema, o?: { charts?: boolean }) => { columnShapes: number; columnPairTrends: number };
+    };
+    if (!mod.evaluateQuality) return { shapes: null, pairs: null, note: 'evaluator not available' };
+    const q = mod.evaluateQuality(real, synthetic, schema, { charts: false });
+    return { shapes: q.columnShapes, pairs: q.columnPairTrends };
+  } catch (e) {
+    return { shapes: null, pairs: null, note: `evaluator failed: ${(e as Error).message}` };
+  }
+}
+
+async function benchOne(model: GeneratorKind, epochs: number, table: Table, schema: TableSchema, seed: number): Promise<BenchRow> {
+  const gen = await createGenerator(model);
+  let peakRss = process.memoryUsage().rss;
+  let peakTensor = tf.memory().numBytes;
+  const epochTimes: number[] = [];
+  let last = 0;
+  let lastLosses: Record<string, number> = {};
+  const onProgress = (p: TrainProgress) => {
+    epochTimes.push((p.elapsedMs - last) / 1000);
+    last = p.elapsedMs;
+    lastLosses = p.losses;
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakTensor = Math.max(peakTensor, tf.memory().numBytes);
+    process.stderr.write(`  ${model} epoch ${p.epoch}/${p.epochs} ${Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')} ${epochTimes[epochTimes.length - 1].toFixed(2)} s\n`);
+  };
+  const result = await gen.fit(table, schema, { epochs, seed }, onProgress);
+  const t0 = performance.now();
+  const synthetic = await gen.sample(table.numRows, seed + 1);
+  const sampleSeconds = (performance.now() - t0) / 1000;
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  peakTensor = Math.max(peakTensor, tf.memory().numBytes);
+  gen.dispose();
+  const f = await fidelity(table, synthetic, schema);
+  // The first epoch includes warm-up (kernel compilation, lazy indexes): report the median of the rest.
+  const steady = epochTimes.length > 1 ? epochTimes.slice(1) : epochTimes;
+  return {
+    model,
+    backend: result.backend,
+    epochs: result.epochs,
+    secondsPerEpoch: median(steady),
+    secondsPerEpochAll: epochTimes.map((t) => Math.round(t * 1000) / 1000),
+    sampleRowsPerSecond: table.numRows / sampleSeconds,
+    peakRssMB: peakRss / 2 ** 20,
+    peakTensorMB: peakTensor / 2 ** 20,
+    finalLosses: lastLosses,
+    columnShapes: f.shapes,
+    columnPairTrends: f.pairs,
+    ...(f.note || result.diverged ? { note: [f.note, result.diverged].filter(Boolean).join('; ') } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), ['quick', 'full']);
+  const quick = flag(args, 'quick') === 'true';
+  const full = flag(args, 'full') === 'true';
+  const mode = full ? 'full' : quick ? 'quick' : 'standard';
+  const models = (flag(args, 'models') ?? 'tvae,ctgan').split(',').map((m) => m.trim()) as GeneratorKind[];
+  const defaultEpochs: Record<string, Record<GeneratorKind, number>> = {
+    quick: { tvae: 3, ctgan: 2, transformer: 1 },
+    standard: { tvae: 30, ctgan: 10, transformer: 3 },
+    full: { tvae: 300, ctgan: 300, transformer: 30 },
+  };
+  const epochsFlag = numberFlag(args, 'epochs');
+  const data = flag(args, 'data') ?? path.resolve(process.cwd(), '../shared/data/adult.csv');
+  const seed = numberFlag(args, 'seed', 0)!;
+  const backend = await initNodeBackend((flag(args, 'backend') ?? 'wasm') as BackendPreference);
+  const { table, schema } = await loadCsv(data);
+  process.stderr.write(`bench (${mode}): ${path.basename(data)} ${table.numRows} rows × ${schema.columns.length} columns on ${backend}\n`);
+  const rows: BenchRow[] = [];
+  for (const model of models) {
+    const epochs = epochsFlag ?? defaultEpochs[mode][model];
+    try {
+      rows.push(await benchOne(model, epochs, table, schema, seed));
+    } catch (e) {
+      process.stderr.write(`  ${model}: failed: ${(e as Error).message}\n`);
+    }
+  }
+  const outDir = path.resolve(process.cwd(), 'bench/results');
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mode}.json`);
+  const record = {
+    date: new Date().toISOString(),
+    mode,
+    data: path.basename(data),
+    rows: table.numRows,
+    node: process.version,
+    cpus: (await import('node:os')).cpus().length,
+    loadAverage: (await import('node:os')).loadavg(),
+    results: rows,
+    reference: { note: "SDV's PyTorch on a 2-core CI-class machine, one thread", tvaeSecondsPerEpoch: 0.7, ctganSecondsPerEpoch: [4.4, 5.3] },
+  };
+  writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
+  const fmt = (v: number | null, d = 3) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
+  const head = ['model', 'backend', 'epochs', 's/epoch', 'sample rows/s', 'peak RSS MB', 'tensors MB', 'shapes', 'pairs'];
+  const body = rows.map((r) => [
+    r.model, r.backend, String(r.epochs), fmt(r.secondsPerEpoch, 2), fmt(r.sampleRowsPerSecond, 0), fmt(r.peakRssMB, 0), fmt(r.peakTensorMB, 1),
+    fmt(r.columnShapes), fmt(r.columnPairTrends),
+  ]);
+  const widths = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j].length)));
+  const line = (cells: string[]) => cells.map((c, j) => c.padEnd(widths[j])).join('  ');
+  process.stdout.write([line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n');
+  process.stdout.write(`written ${path.relative(process.cwd(), file)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
