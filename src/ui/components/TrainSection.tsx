@@ -1,0 +1,138 @@
+/** Step 3: choose a generator and a backend, train in a worker with live progress, Cancel. */
+import { useStore, type Settings } from '../store';
+import { GENERATORS } from '../../core/models/registry';
+import type { BackendPreference, GeneratorKind } from '../../core/models/types';
+import { LossChart } from './LossChart';
+import { duration, int } from '../format';
+
+const BACKENDS: { value: BackendPreference; label: string }[] = [
+  { value: 'auto', label: 'Auto (WebGPU on a real GPU, else wasm)' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'wasm', label: 'WebAssembly (wasm)' },
+  { value: 'cpu', label: 'Plain JavaScript (cpu, slowest)' },
+];
+
+function NumberSetting({ id, label, value, min, onChange, help }: { id: string; label: string; value: number; min: number; onChange: (v: number) => void; help?: string }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        data-testid={id}
+        type="number"
+        min={min}
+        step={1}
+        value={Number.isFinite(value) ? value : ''}
+        onChange={(e) => {
+          const v = Math.floor(Number(e.target.value));
+          if (Number.isFinite(v) && v >= min) onChange(v);
+        }}
+        aria-describedby={help ? `${id}-help` : undefined}
+      />
+      {help && (
+        <span id={`${id}-help`} className="muted small">
+          {help}
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function TrainSection() {
+  const dataset = useStore((s) => s.dataset);
+  const settings = useStore((s) => s.settings);
+  const set = useStore((s) => s.setSettings);
+  const train = useStore((s) => s.train);
+  const start = useStore((s) => s.startTraining);
+  const cancel = useStore((s) => s.cancelTraining);
+  if (!dataset) return null;
+  const busy = train.status === 'starting' || train.status === 'training';
+  const p = train.progress;
+  const upd = (patch: Partial<Settings>) => set(patch);
+  const lossText = p
+    ? Object.entries(p.losses)
+        .filter(([, v]) => Number.isFinite(v))
+        .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+        .join(' · ')
+    : '';
+
+  return (
+    <section className="card" aria-labelledby="train-heading">
+      <h2 id="train-heading">
+        <span className="step">3</span> Train a generator
+      </h2>
+      <fieldset className="models" disabled={busy}>
+        <legend>Model</legend>
+        {(Object.keys(GENERATORS) as GeneratorKind[]).map((k) => (
+          <label key={k} className={`model${settings.model === k ? ' chosen' : ''}`}>
+            <input type="radio" name="model" value={k} checked={settings.model === k} onChange={() => upd({ model: k })} data-testid={`model-${k}`} />
+            <span>
+              <strong>{GENERATORS[k].label}</strong>
+              <span className="muted small">{GENERATORS[k].description}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <div className="row gap wrap">
+        <div className="field">
+          <label htmlFor="backend">Compute backend</label>
+          <select id="backend" data-testid="backend-select" value={settings.backend} disabled={busy} onChange={(e) => upd({ backend: e.target.value as BackendPreference })}>
+            {BACKENDS.map((b) => (
+              <option key={b.value} value={b.value}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <NumberSetting id="epochs" label="Epochs" value={settings.epochs} min={1} onChange={(v) => upd({ epochs: v })} help="Passes over the table (paper default 300)." />
+        <NumberSetting id="seed" label="Seed" value={settings.seed} min={0} onChange={(v) => upd({ seed: v })} help="Same seed, same result on one backend." />
+      </div>
+      <details className="fold">
+        <summary>Advanced settings</summary>
+        <div className="row gap wrap">
+          <NumberSetting id="batch-size" label="Batch size" value={settings.batchSize} min={1} onChange={(v) => upd({ batchSize: v })} help="Rows per training step (default 500)." />
+          <div className="field">
+            <label className="check">
+              <input type="checkbox" checked={settings.earlyStopping} onChange={(e) => upd({ earlyStopping: e.target.checked })} data-testid="early-stopping" />
+              Stop early when a held-back validation split stops improving
+            </label>
+          </div>
+        </div>
+      </details>
+      <div className="row gap">
+        <button type="button" className="primary" data-testid="train" disabled={busy} onClick={() => void start()}>
+          {train.status === 'done' ? 'Train again' : 'Train'}
+        </button>
+        {busy && (
+          <button type="button" className="secondary" data-testid="cancel-train" onClick={() => void cancel()}>
+            Cancel
+          </button>
+        )}
+        <span className="muted" aria-live="polite">
+          Backend in use: <strong data-testid="backend-in-use">{train.backend ?? (busy ? 'starting…' : '—')}</strong>
+        </span>
+      </div>
+      {(busy || p) && (
+        <div className="progress-block" data-testid="train-progress" aria-live="polite">
+          <label htmlFor="train-bar">
+            {p ? (
+              <>
+                Epoch <span data-testid="epoch">{int(p.epoch)}</span> of {int(p.epochs)} · {lossText} · ETA {duration(p.etaMs)}
+              </>
+            ) : (
+              'Starting the worker and the compute backend…'
+            )}
+          </label>
+          <progress id="train-bar" max={1} value={p ? p.epoch / p.epochs : undefined} />
+        </div>
+      )}
+      {train.message && (
+        <p className={train.status === 'failed' ? 'alert' : 'status'} role="status" data-testid="train-status" data-status={train.status}>
+          {train.message}
+        </p>
+      )}
+      {train.stale && <p className="muted">The columns changed after training; train again to use the new settings.</p>}
+      <LossChart history={train.history} />
+    </section>
+  );
+}

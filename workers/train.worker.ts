@@ -1,0 +1,113 @@
+/**
+ * Training worker: initialises the tfjs backend (WebGPU / wasm / cpu; wasm binaries served from the
+ * app's own origin), fits a generator with progress and Cancel, samples in chunks and writes CSV.
+ */
+import * as Comlink from 'comlink';
+import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import { initBackend } from '../src/core/models/backend';
+import { createGenerator } from '../src/core/models/registry';
+import type { BackendName, BackendPreference, FitOptions, FitResult, Generator, GeneratorKind, SavedModel, TrainProgress } from '../src/core/models/types';
+import type { TableSchema } from '../src/core/schema/types';
+import { writeCsv } from '../src/core/export/csv';
+import { tfjsWasmPaths } from '../src/offline/wasm-paths';
+
+export interface TrainRequest {
+  ipc: Uint8Array;
+  schema: TableSchema;
+  kind: GeneratorKind;
+  backend: BackendPreference;
+  options: FitOptions;
+}
+
+export interface TrainOutcome {
+  backend: BackendName;
+  epochs: number;
+  stoppedEarly: boolean;
+  diverged?: string;
+  cancelled: boolean;
+}
+
+export interface SampleOutcome {
+  /** UTF-8 CSV bytes (transferred). */
+  csv: Uint8Array;
+  /** Arrow IPC bytes of the synthetic table, for the report (transferred). */
+  ipc: Uint8Array;
+  rows: number;
+}
+
+let generator: Generator | null = null;
+let schema: TableSchema | null = null;
+let controller: AbortController | null = null;
+
+const api = {
+  /** Initialise a backend and say which one is really in use. */
+  async initBackend(pref: BackendPreference): Promise<BackendName> {
+    return initBackend(pref, { wasmPaths: tfjsWasmPaths() });
+  },
+
+  async train(req: TrainRequest, onProgress?: (p: TrainProgress) => void): Promise<TrainOutcome> {
+    controller?.abort();
+    const ac = new AbortController();
+    controller = ac;
+    const backend = await initBackend(req.backend, { wasmPaths: tfjsWasmPaths() });
+    generator?.dispose();
+    generator = null;
+    const table: Table = tableFromIPC(req.ipc);
+    const g = await createGenerator(req.kind);
+    // The page's progress callback is a Comlink proxy on its own channel: wait for the last report to
+    // land before answering, so the page never sees "done" before the final epoch.
+    let lastReport: unknown = undefined;
+    try {
+      const result: FitResult = await g.fit(table, req.schema, req.options, (p) => void (lastReport = onProgress?.(p)), ac.signal);
+      await lastReport;
+      generator = g;
+      schema = req.schema;
+      const out: TrainOutcome = { backend: result.backend ?? backend, epochs: result.epochs, stoppedEarly: result.stoppedEarly, cancelled: false };
+      if (result.diverged) out.diverged = result.diverged;
+      return out;
+    } catch (e) {
+      if (ac.signal.aborted) {
+        g.dispose();
+        return { backend, epochs: 0, stoppedEarly: false, cancelled: true };
+      }
+      g.dispose();
+      throw e instanceof Error ? e : new Error(String(e));
+    } finally {
+      if (controller === ac) controller = null;
+    }
+  },
+
+  cancel(): void {
+    controller?.abort();
+  },
+
+  /** Sample n rows in chunks (memory stays flat) and write them as CSV laid out like the input. */
+  async sample(n: number, seed: number, onProgress?: (done: number, total: number) => void): Promise<SampleOutcome> {
+    if (!generator || !schema) throw new Error('Train a model first.');
+    const ac = new AbortController();
+    controller = ac;
+    try {
+      let lastReport: unknown = undefined;
+      const table = await generator.sample(n, seed, {
+        chunkSize: 2000,
+        signal: ac.signal,
+        onProgress: (d, t) => void (lastReport = onProgress?.(d, t)),
+      });
+      await lastReport;
+      const csv = new TextEncoder().encode(writeCsv(table, schema, { formulaGuard: true }));
+      const ipc = tableToIPC(table, 'stream');
+      return Comlink.transfer({ csv, ipc, rows: table.numRows }, [csv.buffer as ArrayBuffer, ipc.buffer as ArrayBuffer]);
+    } finally {
+      if (controller === ac) controller = null;
+    }
+  },
+
+  /** The trained generator as a model file (weights + encoding, never rows). */
+  save(): SavedModel {
+    if (!generator) throw new Error('Train a model first.');
+    return generator.save();
+  },
+};
+
+export type TrainWorkerApi = typeof api;
+Comlink.expose(api);
