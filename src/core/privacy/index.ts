@@ -351,10 +351,13 @@ export async function evaluatePrivacy(
     reasons.push(
       `the DCR share ${(100 * dcrShare).toFixed(1)}% is above the pass line, but not beyond its spread across training samples (±${(100 * shareSpread).toFixed(1)}%) or not confirmed by the paired share (${(100 * dcrPairedShare).toFixed(1)}%), so it is not counted as a finding`,
     );
+  // findings need main's lower bound above control's upper bound (both samples are finite)
+  const firm = (a: { main: { low: number }; control: { high: number } }) =>
+    a.control.high >= 1 ? 0 : Math.max(0, (a.main.low - a.control.high) / (1 - a.control.high));
   for (const a of attributeResults)
-    if (a.residualLow > 0.05) raise(a.residualLow > 0.2 ? 'red' : 'amber', `"${a.column}" can be inferred from ${a.knownColumns.join(', ')} better for training patients than for others (residual risk ${(100 * a.residualRisk).toFixed(0)}%)`);
-  if (singling.attacks > 0 && singling.residualLow > 0.05)
-    raise(singling.residualLow > 0.2 ? 'red' : 'amber', `predicates built from synthetic rows single out training patients more often than others (residual risk ${(100 * singling.residualRisk).toFixed(0)}%)`);
+    if (firm(a) > 0.05) raise(firm(a) > 0.2 ? 'red' : 'amber', `"${a.column}" can be inferred from ${a.knownColumns.join(', ')} better for training patients than for others (residual risk ${(100 * a.residualRisk).toFixed(0)}%)`);
+  if (singling.attacks > 0 && firm(singling) > 0.05)
+    raise(firm(singling) > 0.2 ? 'red' : 'amber', `predicates built from synthetic rows single out training patients more often than others (residual risk ${(100 * singling.residualRisk).toFixed(0)}%)`);
   if (!reasons.length) reasons.push('no measured risk above what real data from the same population would show');
 
   return {
