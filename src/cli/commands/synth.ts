@@ -3,7 +3,11 @@
  *   [--seed N] [--save model.json] [--backend wasm|cpu] [--early-stopping]
  * Ingest → train (progress on stderr) → sample → CSV.
  */
+import { accessSync, constants as fsConstants, createWriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { csvChunks } from '../../core/export/csv';
 import type { Table } from 'apache-arrow';
 import { InputError, UsageError, flag, numberFlag, parseArgs } from '../args';
 import { loadCsv } from './profile';
@@ -43,45 +47,18 @@ export function progressPrinter(): (p: TrainProgress) => void {
   };
 }
 
-function csvCell(s: string): string {
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function pad(n: number, w = 2) {
-  return String(n).padStart(w, '0');
-}
-
-/** Minimal writer used until the export module's CSV writer is available. */
-function formatCell(v: unknown, col: TableSchema['columns'][number]): string {
-  if (v === null || v === undefined) return '';
-  if (col.kind === 'datetime') {
-    const d = new Date(typeof v === 'bigint' ? Number(v) : (v as number | Date).valueOf());
-    const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-    return col.datetimeFormat && col.datetimeFormat.includes('hh') ? `${date} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}` : date;
-  }
-  if (typeof v === 'number') return col.decimals ? v.toFixed(col.decimals) : String(v);
-  return csvCell(String(v));
-}
-
-async function toCsv(table: Table, schema: TableSchema): Promise<string> {
-  try {
-    // The export module's writer (formats per schema.decimals/datetimeFormat, formula-injection guard).
-    const spec = '../../core/export/csv';
-    const mod = (await import(/* @vite-ignore */ spec)) as { csvText?: (t: Table, s: TableSchema) => string };
-    if (typeof mod.csvText === 'function') return mod.csvText(table, schema);
-  } catch {
-    /* not available: fall back below */
-  }
-  const cols = schema.columns.map((c) => ({ c, v: table.getChild(c.name) }));
-  const lines = [schema.columns.map((c) => csvCell(c.name)).join(',')];
-  for (let i = 0; i < table.numRows; i++) lines.push(cols.map(({ c, v }) => formatCell(v?.get(i), c)).join(','));
-  return lines.join('\n') + '\n';
-}
-
+/** Stream the table as CSV (the export module's writer: cells formatted per schema, formula guard). */
 export async function writeTableCsv(table: Table, schema: TableSchema, path: string): Promise<void> {
+  const out = createWriteStream(path);
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
   try {
-    await writeFile(path, await toCsv(table, schema));
+    for (const chunk of csvChunks(table, schema)) {
+      if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
+    }
+    out.end();
+    await Promise.race([once(out, 'finish'), failed]);
   } catch (e) {
+    out.destroy();
     const code = (e as NodeJS.ErrnoException).code;
     if (code) throw new InputError(`Cannot write ${path}: ${code === 'ENOENT' ? 'no such folder' : code === 'EACCES' ? 'permission denied' : code}`);
     throw e;
@@ -106,6 +83,14 @@ export async function run(argv: string[]): Promise<number> {
   const backendPref = parseBackend(flag(args, 'backend'));
   const quiet = flag(args, 'quiet') === 'true';
 
+  // Fail before training, not after, when the output cannot be written.
+  for (const target of [out, savePath].filter((p): p is string => !!p)) {
+    try {
+      accessSync(dirname(resolve(target)), fsConstants.W_OK);
+    } catch {
+      throw new InputError(`Cannot write ${target}: the folder does not exist or is not writable`);
+    }
+  }
   const { table, schema, report } = await loadCsv(input);
   for (const note of report.notes) process.stderr.write(`note: ${note}\n`);
   if (table.numRows === 0) throw new InputError(`${input} has no data rows to learn from`);

@@ -6,6 +6,7 @@ import type { Table } from 'apache-arrow';
 import type { TableSchema } from '../schema/types';
 import type { EncoderOptions, EncoderParams, TableEncoder } from '../transform/types';
 import { SimpleEncoder, type SimpleEncoderParams } from './simple-encoder';
+import { transformEncoders } from '../transform/index';
 
 export interface EncoderFactory {
   fit(table: Table, schema: TableSchema, options: EncoderOptions): TableEncoder | Promise<TableEncoder>;
@@ -20,7 +21,7 @@ export const simpleEncoders: EncoderFactory = {
 
 /** The project's shared encoding (mode-specific normalisation, src/core/transform). */
 export async function sharedEncoders(): Promise<EncoderFactory> {
-  return simpleEncoders;
+  return transformEncoders;
 }
 
 /** Restore the encoder a saved model was trained with. */
