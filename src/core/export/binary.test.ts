@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Dictionary, Float64, Int32, Table, TimestampMillisecond, Utf8, makeData, makeVector, tableFromIPC, vectorFromArray,
+  Bool, Dictionary, Float64, Int32, Int64, Table, TimestampMillisecond, Utf8, makeData, makeVector, tableFromIPC, vectorFromArray,
 } from 'apache-arrow';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import type { ColumnSchema, TableSchema } from '../schema/types';
@@ -59,6 +59,22 @@ describe('Parquet export', () => {
       { age: 63, bmi: 27.5, sex: 'M', id: 'p-1', seen: T1 },
       { age: null, bmi: 30.25, sex: null, id: 'p-2', seen: null },
       { age: 41, bmi: null, sex: 'F', id: null, seen: T2 },
+    ]);
+  });
+
+  it('Int64 and Bool columns keep their types', async () => {
+    const table = new Table({
+      n: vectorFromArray([5_000_000_000n, null, -1n], new Int64()),
+      b: vectorFromArray([true, false, null], new Bool()),
+    });
+    const schema: TableSchema = { rows: 3, columns: [col('n', 'integer'), col('b', 'boolean')] };
+    const bytes = toParquet(table, schema);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    expect(parquetMetadata(file).schema.slice(1).map((e) => e.type)).toEqual(['INT64', 'BOOLEAN']);
+    expect(await parquetReadObjects({ file })).toEqual([
+      { n: 5_000_000_000n, b: true },
+      { n: null, b: false },
+      { n: -1n, b: null },
     ]);
   });
 
