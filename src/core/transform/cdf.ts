@@ -15,7 +15,7 @@
  */
 
 export interface Cdf {
-  /** Cumulative probability at each knot, strictly increasing from 0 to 1. */
+  /** Cumulative probability at each knot, non-decreasing from 0 to 1 (equal p: a step between adjacent atoms). */
   p: number[];
   /** Value at each knot, non-decreasing. */
   q: number[];
@@ -29,14 +29,16 @@ export function fitCdf(sorted: Float64Array, minGroup: number, maxKnots = 100): 
   const stride = Math.max(k, Math.ceil(n / maxKnots));
   const p: number[] = [];
   const q: number[] = [];
+  // Equal p with a higher q is a vertical step: a gap between two adjacent atoms that holds no rows.
   const push = (pp: number, qq: number) => {
     const last = p.length - 1;
-    if (last >= 0 && pp <= p[last]) {
-      if (qq > q[last]) q[last] = qq;
-      return;
+    if (last >= 0) {
+      if (pp < p[last]) pp = p[last];
+      if (qq < q[last]) qq = q[last];
+      if (pp === p[last] && qq === q[last]) return;
     }
     p.push(pp);
-    q.push(last >= 0 && qq < q[last] ? q[last] : qq);
+    q.push(qq);
   };
   const segment = (a: number, b: number) => {
     if (b - a < k + 1) return;
@@ -116,6 +118,8 @@ export function cdfDecode(c: Cdf, s: number): number {
     if (p[mid] <= u) lo = mid;
     else hi = mid - 1;
   }
-  const t = (u - p[lo]) / (p[lo + 1] - p[lo]);
+  const dp = p[lo + 1] - p[lo];
+  if (dp <= 0) return q[lo];
+  const t = (u - p[lo]) / dp;
   return q[lo] + Math.min(1, Math.max(0, t)) * (q[lo + 1] - q[lo]);
 }

@@ -167,7 +167,10 @@ function fitNumeric(col: ColumnSchema, data: NumericColumn, normalisation: Numer
     // A seeded subsample bounds the O(n·K·iterations) fit; 20k values pin a ≤10-mode 1-D mixture far
     // more tightly than the α resolution it feeds.
     const sample = seededSubsample(data.values, data.valid, MIXTURE_FIT_ROWS, rng);
-    plan.mixture = sample.length ? fitMixture(sample, { maxModes: options.maxModes, minWeight: 0.005 }) : { means: [lo], stds: [1], weights: [1] };
+    // A mode must hold as many rows as a category needs to escape the rare bucket, so a mode's mean is
+    // never one patient's value (CTGAN's 0.005 threshold alone allows one row in a table under 200).
+    const minWeight = Math.max(0.005, sample.length ? options.rareCount / sample.length : 0);
+    plan.mixture = sample.length ? fitMixture(sample, { maxModes: options.maxModes, minWeight }) : { means: [lo], stds: [1], weights: [1] };
   } else if (normalisation === 'stochastic') {
     const sample = seededSubsample(data.values, data.valid, CDF_FIT_ROWS, rng).sort();
     plan.cdf = sample.length ? fitCdf(sample, Math.max(options.rareCount, 2)) : { p: [0, 1], q: [lo, lo] };
