@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow';
 import type { TableSchema } from '../schema/types';
+import { ksComplement, pearson } from '../evaluate/stats';
 import {
   classifyColumns,
   groupByEntity,
@@ -42,12 +43,12 @@ export function evaluateTemporal(real: Table, synthetic: Table, schema: TableSch
     visitsPerPatient: {
       real: histogram(sReal.lengths, maxLen),
       synthetic: histogram(sSyn.lengths, maxLen),
-      ksComplement: 1 - ksStatistic(Float64Array.from(sReal.lengths), Float64Array.from(sSyn.lengths)),
+      ksComplement: ksComplement(Float64Array.from(sReal.lengths), Float64Array.from(sSyn.lengths)),
     },
     gaps: {
       realMedian: sReal.gap.median,
       syntheticMedian: sSyn.gap.median,
-      ksComplement: 1 - ksStatistic(sReal.gaps, sSyn.gaps),
+      ksComplement: ksComplement(sReal.gaps, sSyn.gaps),
     },
     autocorrelation: {},
     firstLastShift: {},
@@ -83,49 +84,19 @@ function histogram(lengths: Int32Array, max: number): number[] {
   return h;
 }
 
-/** Two-sample Kolmogorov–Smirnov statistic on non-NaN values (sort-based). */
-export function ksStatistic(a: Float64Array, b: Float64Array): number {
-  const x = a.filter((v) => !Number.isNaN(v)).sort();
-  const y = b.filter((v) => !Number.isNaN(v)).sort();
-  if (x.length === 0 || y.length === 0) return x.length === y.length ? 0 : 1;
-  let i = 0;
-  let j = 0;
-  let d = 0;
-  while (i < x.length && j < y.length) {
-    const v = Math.min(x[i], y[j]);
-    while (i < x.length && x[i] <= v) i++;
-    while (j < y.length && y[j] <= v) j++;
-    d = Math.max(d, Math.abs(i / x.length - j / y.length));
-  }
-  return d;
-}
-
 /** Pearson correlation of (x_t, x_{t+1}) pairs pooled over patients. */
 function lag1Autocorrelation(values: Float64Array, g: EntityGroups): number {
+  const pairs = g.order.length - g.ids.length;
+  const prev = new Float64Array(pairs);
+  const next = new Float64Array(pairs);
   let n = 0;
-  let sa = 0;
-  let sb = 0;
-  let saa = 0;
-  let sbb = 0;
-  let sab = 0;
   for (let e = 0; e < g.ids.length; e++) {
-    for (let k = g.offsets[e] + 1; k < g.offsets[e + 1]; k++) {
-      const a = values[g.order[k - 1]];
-      const b = values[g.order[k]];
-      if (Number.isNaN(a) || Number.isNaN(b)) continue;
-      n++;
-      sa += a;
-      sb += b;
-      saa += a * a;
-      sbb += b * b;
-      sab += a * b;
+    for (let k = g.offsets[e] + 1; k < g.offsets[e + 1]; k++, n++) {
+      prev[n] = values[g.order[k - 1]];
+      next[n] = values[g.order[k]];
     }
   }
-  if (n < 3) return NaN;
-  const cov = sab / n - (sa / n) * (sb / n);
-  const va = saa / n - (sa / n) ** 2;
-  const vb = sbb / n - (sb / n) ** 2;
-  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : NaN;
+  return pearson(prev, next) ?? NaN;
 }
 
 /** Mean over patients of (last observed − first observed) value. */

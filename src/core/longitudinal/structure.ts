@@ -1,4 +1,5 @@
-import type { Table } from 'apache-arrow';
+import { DataType, type Table } from 'apache-arrow';
+import { numericValues } from '../evaluate/columns';
 import type { TableSchema } from '../schema/types';
 
 /**
@@ -19,12 +20,7 @@ export interface EntityGroups {
 export function numericColumn(table: Table, name: string): Float64Array {
   const v = table.getChild(name);
   if (!v) throw new Error(`No column "${name}"`);
-  const out = new Float64Array(table.numRows);
-  for (let i = 0; i < out.length; i++) {
-    const x = v.isValid(i) ? v.get(i) : null;
-    out[i] = x === null || x === undefined ? NaN : Number(x instanceof Date ? x.getTime() : x);
-  }
-  return out;
+  return numericValues(v, DataType.isTimestamp(v.type));
 }
 
 /** Column values as text (null stays null). */
