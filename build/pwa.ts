@@ -12,6 +12,14 @@ import { iconPng } from './icons';
 
 export const SW_FILE = 'sw.js';
 export const MANIFEST_FILE = 'manifest.webmanifest';
+export const REGISTER_FILE = 'register-sw.js';
+
+/** Registration as a separate same-origin script (the CSP allows no inline script). Not on file://. */
+const REGISTER_SOURCE = `// Registers Doppel's precaching service worker (build/pwa.ts).
+if ('serviceWorker' in navigator && location.protocol !== 'file:' && window.isSecureContext) {
+  navigator.serviceWorker.register('./${SW_FILE}', { scope: './' }).catch((e) => console.warn('Offline support unavailable:', e && e.message));
+}
+`;
 
 const ICONS = [
   { file: 'icon-192.png', size: 192, purpose: 'any' },
@@ -105,10 +113,12 @@ export function pwaPlugin(): Plugin {
         { tag: 'meta', attrs: { name: 'theme-color', content: '#0f5e6b' }, injectTo: 'head' },
         { tag: 'link', attrs: { rel: 'icon', type: 'image/png', href: './icon-192.png' }, injectTo: 'head' },
         { tag: 'link', attrs: { rel: 'apple-touch-icon', href: './icon-192.png' }, injectTo: 'head' },
+        { tag: 'script', attrs: { type: 'module', src: `./${REGISTER_FILE}` }, injectTo: 'body' },
       ],
     },
     generateBundle() {
       this.emitFile({ type: 'asset', fileName: MANIFEST_FILE, source: manifest() });
+      this.emitFile({ type: 'asset', fileName: REGISTER_FILE, source: REGISTER_SOURCE });
       for (const i of ICONS) this.emitFile({ type: 'asset', fileName: i.file, source: iconPng(i.size, i.purpose === 'maskable') });
     },
     // After everything (public/ copied, workers emitted): list the output directory.
