@@ -125,7 +125,7 @@ export class CTGAN implements Generator {
     const g = this.gen;
     let h = cond ? (tf.concat([z, cond], 1) as tf.Tensor2D) : z;
     this.options.generatorDims.forEach((_, i) => {
-      const a = dense(h, g[`g${i}/w`] as tf.Variable, g[`g${i}/b`] as tf.Variable);
+      const a = dense(h, g[`g${i}/w`] as tf.Variable, g[`g${i}/b`] as tf.Variable, 'linear', 0, i > 0); // noise ⊕ cond needs no gradient
       let mean: tf.Tensor, variance: tf.Tensor;
       if (stats) {
         ({ mean, variance } = tf.moments(a, 0));
@@ -141,13 +141,13 @@ export class CTGAN implements Generator {
   }
 
   /** Critic score per pac group, with what the analytic input-gradient needs. */
-  private criticForward(x: tf.Tensor2D, dropoutSeed: number) {
+  private criticForward(x: tf.Tensor2D, dropoutSeed: number, inputGrad = false) {
     const c = this.critic;
     let h = x;
     const pre: tf.Tensor2D[] = [];
     const masks: tf.Tensor2D[] = [];
     this.options.criticDims.forEach((_, i) => {
-      const a = dense(h, c[`c${i}/w`] as tf.Variable, c[`c${i}/b`] as tf.Variable);
+      const a = dense(h, c[`c${i}/w`] as tf.Variable, c[`c${i}/b`] as tf.Variable, 'linear', 0, inputGrad || i > 0);
       // Dropout 0.5 (inverted scaling), one mask per layer.
       const m = tf.mul(tf.step(tf.sub(tf.randomUniform(a.shape, 0, 1, 'float32', dropoutSeed + i), 0.5)), 2) as tf.Tensor2D;
       pre.push(a);
@@ -273,7 +273,7 @@ export class CTGAN implements Generator {
             const { value, grads } = gradients(() => {
               const logits = this.generate(tf.randomNormal([batch, o.noiseDim], 0, 1, 'float32', zSeed) as tf.Tensor2D, cond, stats);
               const fake = layout.activate(logits, o.tau, gSeed);
-              const yf = this.criticForward(this.pacify(fake, cond), dSeed).y;
+              const yf = this.criticForward(this.pacify(fake, cond), dSeed, true).y;
               let loss = tf.neg(tf.mean(yf));
               if (target) loss = tf.sub(loss, tf.div(tf.sum(tf.mul(target, layout.logSoftmax(logits))), batch));
               return loss as tf.Scalar;

@@ -14,6 +14,8 @@ export function dense(
   b: tf.Variable | tf.Tensor1D,
   activation: DenseActivation = 'linear',
   alpha = 0.2,
+  /** false for a network's input layer: skips the dx product nobody uses. */
+  inputGrad = true,
 ): tf.Tensor2D {
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     const y = tf.fused.matMul({
@@ -31,7 +33,7 @@ export function dense(
         let g = dy;
         if (activation === 'relu') g = tf.mul(dy, tf.step(ys));
         else if (activation === 'leakyrelu') g = tf.mul(dy, tf.add(tf.mul(tf.step(ys), 1 - alpha), alpha));
-        const dx = tf.matMul(g as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D);
+        const dx = inputGrad ? tf.matMul(g as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D) : tf.zerosLike(xs);
         const dw = tf.matMul(tf.transpose(xs) as tf.Tensor2D, g as tf.Tensor2D);
         const db = tf.sum(g, 0);
         return [dx, dw, db];
