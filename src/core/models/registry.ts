@@ -32,6 +32,8 @@ export async function createGenerator(kind: GeneratorKind): Promise<Generator> {
 
 export async function loadGenerator(saved: SavedModel): Promise<Generator> {
   if (saved?.format !== 'doppel-model') throw new Error('Not a Doppel model file');
+  const missing = (['schema', 'encoder', 'weights'] as const).filter((k) => !saved[k] || typeof saved[k] !== 'object');
+  if (missing.length) throw new Error(`The model file is incomplete or damaged (no ${missing.join(', ')}); save the model again`);
   switch (saved.kind) {
     case 'tvae':
       return (await import('./tvae/tvae')).TVAE.load(saved);
