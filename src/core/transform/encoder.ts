@@ -295,6 +295,8 @@ export class TransformEncoder implements TableEncoder {
   private readonly cache = new WeakMap<Table, TableCache>();
   /** Next fresh id per identifier column; keeps counting across decode calls so chunks never repeat ids. */
   private idNext = new Map<string, number>();
+  private readonly byName = new Map<string, number>();
+  private readonly dictionaries = new Map<string, Vector>();
 
   constructor(private readonly params: TransformParams) {
     this.schema = params.schema;
@@ -341,6 +343,7 @@ export class TransformEncoder implements TableEncoder {
       this.layout.push(l);
     }
     this.width = at;
+    this.layout.forEach((l, i) => this.byName.set(l.plan.name, i));
   }
 
   get normalisation(): NumericNormalisation {
@@ -497,8 +500,7 @@ export class TransformEncoder implements TableEncoder {
 
   decode(batch: Float32Array, n: number, rng: Rng): Table {
     const w = this.width;
-    const byName = new Map<string, number>();
-    this.layout.forEach((l, i) => byName.set(l.plan.name, i));
+    const byName = this.byName;
     const out: Record<string, Vector> = {};
     for (const col of this.schema.columns) {
       const li = byName.get(col.name);
@@ -509,10 +511,20 @@ export class TransformEncoder implements TableEncoder {
       const l = this.layout[li];
       const plan = l.plan;
       if (plan.type === 'identifier') out[col.name] = this.freshIds(plan, n);
-      else if (plan.type === 'discrete') out[col.name] = decodeDiscrete(plan, l, batch, n, w, rng);
+      else if (plan.type === 'discrete') out[col.name] = decodeDiscrete(plan, l, batch, n, w, rng, this.dictionaryOf(plan));
       else out[col.name] = decodeNumeric(plan, l, this.fast[li], batch, n, w);
     }
     return new Table(out);
+  }
+
+  /** One shared dictionary vector per column (tables from successive decode calls share it). */
+  private dictionaryOf(plan: DiscretePlan): Vector {
+    let d = this.dictionaries.get(plan.name);
+    if (!d) {
+      d = vectorFromArray(plan.labels, new Utf8());
+      this.dictionaries.set(plan.name, d);
+    }
+    return d;
   }
 
   private freshIds(plan: IdentifierPlan, n: number): Vector {
@@ -589,7 +601,7 @@ function decodeNumeric(plan: NumericPlan, l: Layout, f: NumericFast | null, batc
   return makeVector(makeData({ type: new Float64(), length: n, nullCount, nullBitmap, data: values }));
 }
 
-function decodeDiscrete(plan: DiscretePlan, l: Layout, batch: Float32Array, n: number, w: number, rng: Rng): Vector {
+function decodeDiscrete(plan: DiscretePlan, l: Layout, batch: Float32Array, n: number, w: number, rng: Rng, dictionary: Vector): Vector {
   const codes = new Int32Array(n);
   const valid = new Uint8Array(n).fill(1);
   let nullCount = 0;
@@ -608,7 +620,7 @@ function decodeDiscrete(plan: DiscretePlan, l: Layout, batch: Float32Array, n: n
   return makeVector(
     makeData({
       type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount,
-      nullBitmap: nullCount ? bitmap(valid) : undefined, data: codes, dictionary: vectorFromArray(plan.labels, new Utf8()),
+      nullBitmap: nullCount ? bitmap(valid) : undefined, data: codes, dictionary,
     }),
   );
 }
