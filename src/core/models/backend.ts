@@ -66,7 +66,8 @@ export async function initBackend(
   pref: BackendPreference,
   opts: { wasmPaths?: string | Record<string, string> } = {},
 ): Promise<BackendName> {
-  if (opts.wasmPaths) setWasmPaths(opts.wasmPaths as string);
+  // Paths matter only before the wasm module first loads.
+  if (opts.wasmPaths && !tf.findBackend('wasm')) setWasmPaths(opts.wasmPaths as string);
   if (pref === 'webgpu') {
     if (!hasWebGPUApi()) throw new Error('WebGPU backend unavailable: this browser has no navigator.gpu (choose wasm or cpu)');
     if (!(await registerWebGPU()) || !(await trySet('webgpu')))
