@@ -10,6 +10,8 @@ import type { BackendName, BackendPreference, FitOptions, FitResult, Generator, 
 import type { TableSchema } from '../src/core/schema/types';
 import { writeCsv } from '../src/core/export/csv';
 import { tfjsWasmPaths } from '../src/offline/wasm-paths';
+import { splitHoldout } from '../src/core/privacy/holdout';
+import { takeRows } from '../src/core/sample/arrow';
 
 export interface TrainRequest {
   ipc: Uint8Array;
@@ -17,6 +19,8 @@ export interface TrainRequest {
   kind: GeneratorKind;
   backend: BackendPreference;
   options: FitOptions;
+  /** Share of rows held back from training for the privacy and utility checks (0 = train on all). */
+  holdoutFraction?: number;
 }
 
 export interface TrainOutcome {
@@ -25,6 +29,9 @@ export interface TrainOutcome {
   stoppedEarly: boolean;
   diverged?: string;
   cancelled: boolean;
+  /** Rows trained on and rows held back (indices into the loaded table), when a holdout was kept. */
+  trainRows?: Int32Array;
+  holdoutRows?: Int32Array;
 }
 
 export interface SampleOutcome {
@@ -52,7 +59,13 @@ const api = {
     const backend = await initBackend(req.backend, { wasmPaths: tfjsWasmPaths() });
     generator?.dispose();
     generator = null;
-    const table: Table = tableFromIPC(req.ipc);
+    let table: Table = tableFromIPC(req.ipc);
+    let rows: { train: Int32Array; holdout: Int32Array } | null = null;
+    const fraction = req.holdoutFraction ?? 0;
+    if (fraction > 0 && table.numRows >= 10) {
+      rows = splitHoldout(table.numRows, fraction, Number(req.options.seed ?? 0));
+      table = takeRows(req.schema, [{ table, rows: rows.train }]);
+    }
     const g = await createGenerator(req.kind);
     // The page's progress callback is a Comlink proxy on its own channel: wait for the last report to
     // land before answering, so the page never sees "done" before the final epoch.
@@ -64,6 +77,10 @@ const api = {
       schema = req.schema;
       const out: TrainOutcome = { backend: result.backend ?? backend, epochs: result.epochs, stoppedEarly: result.stoppedEarly, cancelled: false };
       if (result.diverged) out.diverged = result.diverged;
+      if (rows) {
+        out.trainRows = rows.train;
+        out.holdoutRows = rows.holdout;
+      }
       return out;
     } catch (e) {
       if (ac.signal.aborted) {

@@ -1,9 +1,11 @@
-import { useEffect, useRef } from 'react';
-import { useStore } from './store';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useStore, type View } from './store';
 import { DataSection } from './components/DataSection';
 import { SchemaSection } from './components/SchemaSection';
 import { TrainSection } from './components/TrainSection';
 import { DownloadSection } from './components/DownloadSection';
+import { ReportView } from './components/ReportView';
+import { PrivacyView } from './components/PrivacyView';
 
 function ErrorBanner() {
   const error = useStore((s) => s.error);
@@ -19,8 +21,51 @@ function ErrorBanner() {
   );
 }
 
+const TABS: { view: View; label: string }[] = [
+  { view: 'prepare', label: 'Prepare and generate' },
+  { view: 'report', label: 'Fidelity report' },
+  { view: 'privacy', label: 'Privacy' },
+];
+
+function Tabs() {
+  const view = useStore((s) => s.view);
+  const setView = useStore((s) => s.setView);
+  const refs = useRef<(HTMLButtonElement | null)[]>([]);
+  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const i = TABS.findIndex((t) => t.view === view);
+    const next = e.key === 'ArrowRight' ? (i + 1) % TABS.length : e.key === 'ArrowLeft' ? (i + TABS.length - 1) % TABS.length : -1;
+    if (next < 0) return;
+    e.preventDefault();
+    setView(TABS[next].view);
+    refs.current[next]?.focus();
+  };
+  return (
+    <div className="tabs" role="tablist" aria-label="Steps" onKeyDown={onKey}>
+      {TABS.map((t, i) => (
+        <button
+          key={t.view}
+          ref={(el) => {
+            refs.current[i] = el;
+          }}
+          type="button"
+          role="tab"
+          id={`tab-${t.view}`}
+          aria-selected={view === t.view}
+          aria-controls={`panel-${t.view}`}
+          tabIndex={view === t.view ? 0 : -1}
+          data-testid={`tab-${t.view}`}
+          onClick={() => setView(t.view)}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 export function App() {
   const loadSample = useStore((s) => s.loadSample);
+  const view = useStore((s) => s.view);
   const started = useRef(false);
   useEffect(() => {
     // The bundled sample is loaded and ready on first open (StrictMode runs effects twice in dev).
@@ -44,13 +89,26 @@ export function App() {
             <p>Synthetic twins of patient tables — made in this browser, nothing leaves this computer.</p>
           </div>
         </div>
+        <Tabs />
       </header>
-      <main id="main">
+      <main id="main" role="tabpanel" aria-labelledby={`tab-${view}`} tabIndex={-1}>
         <ErrorBanner />
-        <DataSection />
-        <SchemaSection />
-        <TrainSection />
-        <DownloadSection />
+        <div id="panel-prepare" hidden={view !== 'prepare'} className="stack">
+          <DataSection />
+          <SchemaSection />
+          <TrainSection />
+          <DownloadSection />
+        </div>
+        {view === 'report' && (
+          <div id="panel-report" className="stack">
+            <ReportView />
+          </div>
+        )}
+        {view === 'privacy' && (
+          <div id="panel-privacy" className="stack">
+            <PrivacyView />
+          </div>
+        )}
       </main>
       <footer className="foot muted small">
         Bundled sample: Heart Disease (Cleveland) — Janosi A, Steinbrunn W, Pfisterer M, Detrano R (1988), UCI Machine Learning Repository, CC BY 4.0.

@@ -8,7 +8,9 @@ import { DEFAULT_MISSING_TOKENS } from '../core/data/missing';
 import type { SchemaEdit } from '../core/schema/edit';
 import type { TableSchema } from '../core/schema/types';
 import type { BackendName, BackendPreference, GeneratorKind, TrainProgress } from '../core/models/types';
-import { Comlink, ingestWorker, resetTrainWorker, trainWorker } from './workers';
+import type { EvaluationReport } from '../core/evaluate';
+import type { PrivacyReport } from '../core/privacy';
+import { Comlink, evaluateWorker, ingestWorker, resetEvaluateWorker, resetTrainWorker, trainWorker } from './workers';
 
 export const SAMPLE_NAME = 'heart_cleveland.csv';
 
@@ -43,6 +45,19 @@ export interface Settings {
   batchSize: number;
   seed: number;
   earlyStopping: boolean;
+  /** Hold back 20% of rows from training, for the privacy and utility checks. */
+  holdout: boolean;
+}
+
+export type View = 'prepare' | 'report' | 'privacy';
+
+export interface Evaluation<R> {
+  status: 'idle' | 'running' | 'done' | 'failed';
+  stage: string | null;
+  result: R | null;
+  message: string | null;
+  /** The synthetic table it was computed for (a new one makes it stale). */
+  synthetic: Synthetic | null;
 }
 
 export interface Synthetic {
@@ -67,11 +82,19 @@ interface State {
     message: string | null;
     /** The schema changed after this model was trained. */
     stale: boolean;
+    trainRows: Int32Array | null;
+    holdoutRows: Int32Array | null;
   };
+  view: View;
+  report: Evaluation<{ report: EvaluationReport; html: string }>;
+  privacy: Evaluation<PrivacyReport>;
   sampling: { done: number; total: number } | null;
   synthetic: Synthetic | null;
   rowsWanted: number | null;
   error: string | null;
+  /** Protected attribute for the fairness section of the report. */
+  protectedColumn: string | null;
+  setProtectedColumn(c: string | null): void;
 
   loadFile(file: Blob, name: string, opts?: { skipRaggedRows?: boolean; isSample?: boolean }): Promise<void>;
   loadSample(): Promise<void>;
@@ -85,11 +108,28 @@ interface State {
   cancelTraining(): Promise<void>;
   generate(): Promise<void>;
   dismissError(): void;
+  setView(v: View): void;
+  runReport(): Promise<void>;
+  runPrivacy(): Promise<void>;
+  cancelEvaluation(): void;
 }
 
-export const DEFAULT_SETTINGS: Settings = { model: 'tvae', backend: 'auto', epochs: 300, batchSize: 500, seed: 0, earlyStopping: false };
+export const DEFAULT_SETTINGS: Settings = { model: 'tvae', backend: 'auto', epochs: 300, batchSize: 500, seed: 0, earlyStopping: false, holdout: true };
 
-const idleTrain = { status: 'idle' as TrainStatus, progress: null, history: [], backend: null, message: null, stale: false };
+const idleTrain = {
+  status: 'idle' as TrainStatus,
+  progress: null,
+  history: [],
+  backend: null,
+  message: null,
+  stale: false,
+  trainRows: null,
+  holdoutRows: null,
+};
+
+function idleEvaluation<R>(): Evaluation<R> {
+  return { status: 'idle', stage: null, result: null, message: null, synthetic: null };
+}
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -111,6 +151,13 @@ export const useStore = create<State>((set, get) => ({
   synthetic: null,
   rowsWanted: null,
   error: null,
+  view: 'prepare',
+  protectedColumn: null,
+  setProtectedColumn(c) {
+    set({ protectedColumn: c });
+  },
+  report: idleEvaluation(),
+  privacy: idleEvaluation(),
 
   async loadFile(file, name, opts = {}) {
     set({ loading: { file: name, progress: null }, loadError: null });
@@ -133,6 +180,8 @@ export const useStore = create<State>((set, get) => ({
         train: { ...idleTrain },
         synthetic: null,
         sampling: null,
+        report: idleEvaluation(),
+        privacy: idleEvaluation(),
         rowsWanted: r.schema.rows,
       });
     } catch (e) {
@@ -216,6 +265,7 @@ export const useStore = create<State>((set, get) => ({
           kind: s.model,
           backend: s.backend,
           options: { epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, earlyStopping: s.earlyStopping },
+          holdoutFraction: s.holdout ? 0.2 : 0,
         },
         onProgress,
       );
@@ -229,6 +279,8 @@ export const useStore = create<State>((set, get) => ({
           ...t,
           status: 'done',
           backend: out.backend,
+          trainRows: out.trainRows ?? null,
+          holdoutRows: out.holdoutRows ?? null,
           message: out.diverged
             ? out.diverged
             : out.stoppedEarly
@@ -271,6 +323,79 @@ export const useStore = create<State>((set, get) => ({
 
   dismissError() {
     set({ error: null });
+  },
+
+  setView(v) {
+    set({ view: v });
+  },
+
+  async runReport() {
+    const d = get().dataset;
+    const syn = get().synthetic;
+    if (!d || !syn) return;
+    const t = get().train;
+    set({ report: { status: 'running', stage: 'quality', result: null, message: null, synthetic: syn } });
+    const onProgress = Comlink.proxy((stage: string) => {
+      const r = get().report;
+      if (r.status === 'running' && r.synthetic === syn) set({ report: { ...r, stage } });
+    });
+    try {
+      const result = await evaluateWorker().evaluate(
+        {
+          realIpc: d.ipc.slice(),
+          syntheticIpc: syn.ipc.slice(),
+          schema: d.schema,
+          ...(t.trainRows && t.holdoutRows ? { trainRows: t.trainRows, holdoutRows: t.holdoutRows } : {}),
+          ...(d.schema.target ? { target: d.schema.target } : {}),
+          ...(get().protectedColumn ? { protected: get().protectedColumn! } : {}),
+          seed: get().settings.seed,
+          title: `Doppel fidelity report — ${d.name}`,
+        },
+        onProgress,
+      );
+      if (get().report.synthetic === syn) set({ report: { status: 'done', stage: null, result, message: null, synthetic: syn } });
+    } catch (e) {
+      if (get().report.synthetic === syn && get().report.status === 'running')
+        set({ report: { status: 'failed', stage: null, result: null, message: message(e), synthetic: syn } });
+    }
+  },
+
+  async runPrivacy() {
+    const d = get().dataset;
+    const syn = get().synthetic;
+    if (!d || !syn) return;
+    const t = get().train;
+    set({ privacy: { status: 'running', stage: 'distances', result: null, message: null, synthetic: syn } });
+    const onProgress = Comlink.proxy((stage: string) => {
+      const r = get().privacy;
+      if (r.status === 'running' && r.synthetic === syn) set({ privacy: { ...r, stage } });
+    });
+    try {
+      const result = (await evaluateWorker().privacy(
+        {
+          realIpc: d.ipc.slice(),
+          syntheticIpc: syn.ipc.slice(),
+          schema: d.schema,
+          ...(t.trainRows && t.holdoutRows ? { trainRows: t.trainRows, holdoutRows: t.holdoutRows } : {}),
+          seed: get().settings.seed,
+        },
+        onProgress,
+      )) as PrivacyReport;
+      if (get().privacy.synthetic === syn) set({ privacy: { status: 'done', stage: null, result, message: null, synthetic: syn } });
+    } catch (e) {
+      if (get().privacy.synthetic === syn && get().privacy.status === 'running')
+        set({ privacy: { status: 'failed', stage: null, result: null, message: message(e), synthetic: syn } });
+    }
+  },
+
+  cancelEvaluation() {
+    resetEvaluateWorker();
+    const r = get().report;
+    const p = get().privacy;
+    set({
+      report: r.status === 'running' ? { ...r, status: 'failed', message: 'The report was cancelled.' } : r,
+      privacy: p.status === 'running' ? { ...p, status: 'failed', message: 'The privacy check was cancelled.' } : p,
+    });
   },
 }));
 

@@ -2,6 +2,7 @@
 import * as Comlink from 'comlink';
 import type { IngestWorkerApi } from '../../workers/ingest.worker';
 import type { TrainWorkerApi } from '../../workers/train.worker';
+import type { EvaluateWorkerApi } from '../../workers/evaluate.worker';
 
 interface Handle<T> {
   worker: Worker;
@@ -10,6 +11,21 @@ interface Handle<T> {
 
 let ingest: Handle<IngestWorkerApi> | null = null;
 let train: Handle<TrainWorkerApi> | null = null;
+let evaluate: Handle<EvaluateWorkerApi> | null = null;
+
+export function evaluateWorker(): Comlink.Remote<EvaluateWorkerApi> {
+  if (!evaluate) {
+    const worker = new Worker(new URL('../../workers/evaluate.worker.ts', import.meta.url), { type: 'module', name: 'doppel-evaluate' });
+    evaluate = { worker, api: Comlink.wrap<EvaluateWorkerApi>(worker) };
+  }
+  return evaluate.api;
+}
+
+/** Stop a running evaluation (the report has no cooperative cancel): throw the worker away. */
+export function resetEvaluateWorker(): void {
+  evaluate?.worker.terminate();
+  evaluate = null;
+}
 
 export function ingestWorker(): Comlink.Remote<IngestWorkerApi> {
   if (!ingest) {

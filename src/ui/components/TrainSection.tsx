@@ -74,7 +74,7 @@ export function TrainSection() {
         ))}
       </fieldset>
       <div className="row gap wrap">
-        <div className="field">
+        <div className="field wide">
           <label htmlFor="backend">Compute backend</label>
           <select id="backend" data-testid="backend-select" value={settings.backend} disabled={busy} onChange={(e) => upd({ backend: e.target.value as BackendPreference })}>
             {BACKENDS.map((b) => (
@@ -87,6 +87,10 @@ export function TrainSection() {
         <NumberSetting id="epochs" label="Epochs" value={settings.epochs} min={1} onChange={(v) => upd({ epochs: v })} help="Passes over the table (paper default 300)." />
         <NumberSetting id="seed" label="Seed" value={settings.seed} min={0} onChange={(v) => upd({ seed: v })} help="Same seed, same result on one backend." />
       </div>
+      <label className="check">
+        <input type="checkbox" checked={settings.holdout} disabled={busy} onChange={(e) => upd({ holdout: e.target.checked })} data-testid="holdout" />
+        Hold back 20% of rows from training, to check privacy and usefulness against patients the generator never saw (recommended)
+      </label>
       <details className="fold">
         <summary>Advanced settings</summary>
         <div className="row gap wrap">

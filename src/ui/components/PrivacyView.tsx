@@ -1,0 +1,188 @@
+/** Disclosure risk of the synthetic table, measured against real rows the generator never saw. */
+import { useEffect } from 'react';
+import { downloadBytes, useStore } from '../store';
+import type { PrivacyReport } from '../../core/privacy';
+import { num, pct } from '../format';
+
+const LIGHT = {
+  green: { label: 'Low risk found', cls: 'good' },
+  amber: { label: 'Some risk: review before sharing', cls: 'fair' },
+  red: { label: 'High risk: do not share as is', cls: 'poor' },
+} as const;
+
+function Summary({ r }: { r: PrivacyReport }) {
+  const l = LIGHT[r.summary.level];
+  return (
+    <section className="card" aria-labelledby="priv-heading">
+      <h2 id="priv-heading">Privacy check</h2>
+      <p className={`light ${l.cls}`} data-testid="privacy-level" data-level={r.summary.level}>
+        <span className="dot" aria-hidden="true" /> {l.label}
+      </p>
+      {r.summary.reasons.length > 0 && (
+        <ul>
+          {r.summary.reasons.map((x, i) => (
+            <li key={i}>{x}</li>
+          ))}
+        </ul>
+      )}
+      <p className="help">
+        The generator trained on {r.sizes.train.toLocaleString('en')} rows; {r.sizes.holdout.toLocaleString('en')} real rows were held back. If the synthetic rows sit
+        no closer to the training rows than to the held-back ones, the generator learned the population rather than memorising patients.
+      </p>
+    </section>
+  );
+}
+
+function Metrics({ r }: { r: PrivacyReport }) {
+  return (
+    <section className="card" aria-labelledby="priv-metrics">
+      <h2 id="priv-metrics">Measures, each beside its reference</h2>
+      <table className="ref wide" data-testid="privacy-metrics">
+        <thead>
+          <tr>
+            <th scope="col">Measure</th>
+            <th scope="col">This synthetic table</th>
+            <th scope="col">Reference</th>
+            <th scope="col">What it means</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <th scope="row">Closer to training than to held-back rows (DCR share)</th>
+            <td data-testid="dcr-share">{pct(r.dcrShare)}</td>
+            <td>50% ideal; above {pct(r.dcrPassLine)} is a finding</td>
+            <td>Share of synthetic rows whose nearest real row is a training row rather than a held-back one.</td>
+          </tr>
+          <tr>
+            <th scope="row">Exact copies of a training row</th>
+            <td data-testid="exact-copies">
+              {r.exactCopies.toLocaleString('en')} ({pct(r.exactCopiesShare, 2)})
+            </td>
+            <td>
+              held-back rows that equal a training row: {r.holdoutExactCopies.toLocaleString('en')} ({pct(r.holdoutExactCopiesShare, 2)})
+            </td>
+            <td>Real duplicates happen (same age, sex, codes); copies far above the held-back rate suggest memorisation.</td>
+          </tr>
+          <tr>
+            <th scope="row">Membership inference (ROC AUC)</th>
+            <td data-testid="mia-auc">
+              {num(r.mia.auc)} <span className="muted small">[{num(r.mia.low, 2)}–{num(r.mia.high, 2)}]</span>
+            </td>
+            <td>0.500 (a guess)</td>
+            <td>Can an attacker holding the synthetic table tell whether a given patient was in the training data?</td>
+          </tr>
+          <tr>
+            <th scope="row">Distance to closest record, median</th>
+            <td>{num(r.dcr.syntheticToTrain.median)}</td>
+            <td>held-back rows: {num(r.dcr.holdoutToTrain.median)}</td>
+            <td>Synthetic rows should be about as far from training rows as new real patients are.</td>
+          </tr>
+          <tr>
+            <th scope="row">k-anonymity of the synthetic table</th>
+            <td>k = {r.kAnonymity.k}</td>
+            <td>on {r.kAnonymity.quasiIdentifiers.join(', ') || 'no quasi-identifiers'}</td>
+            <td>
+              {r.kAnonymity.uniqueRows.toLocaleString('en')} synthetic rows are unique on the quasi-identifiers. Unique synthetic rows are not real patients, but check them
+              if the twin will be linked with other data.
+            </td>
+          </tr>
+          {r.singlingOut && (
+            <tr>
+              <th scope="row">Singling out (residual risk)</th>
+              <td>
+                {pct(r.singlingOut.residualRisk)}{' '}
+                <span className="muted small">
+                  [{pct(r.singlingOut.residualLow, 0)}–{pct(r.singlingOut.residualHigh, 0)}]
+                </span>
+              </td>
+              <td>0% (control: {pct(r.singlingOut.control.rate)})</td>
+              <td>Risk above what any good model of the population gives away (Anonymeter).</td>
+            </tr>
+          )}
+          {r.attributeInference.map((a) => (
+            <tr key={a.column}>
+              <th scope="row">Inferring {a.column} (residual risk)</th>
+              <td>
+                {pct(a.residualRisk)}{' '}
+                <span className="muted small">
+                  [{pct(a.residualLow, 0)}–{pct(a.residualHigh, 0)}]
+                </span>
+              </td>
+              <td>0% (control: {pct(a.control.rate)})</td>
+              <td>Extra success guessing a patient’s {a.column} from {a.knownColumns.join(', ')} using the synthetic table.</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+export function PrivacyView() {
+  const synthetic = useStore((s) => s.synthetic);
+  const state = useStore((s) => s.privacy);
+  const train = useStore((s) => s.train);
+  const run = useStore((s) => s.runPrivacy);
+  const cancel = useStore((s) => s.cancelEvaluation);
+  const dataset = useStore((s) => s.dataset);
+  const stale = state.synthetic !== synthetic;
+  const hasHoldout = !!train.holdoutRows?.length;
+  useEffect(() => {
+    if (synthetic && hasHoldout && (state.status === 'idle' || stale) && state.status !== 'running') void run();
+  }, [synthetic, hasHoldout, stale, state.status, run]);
+
+  if (!synthetic || !hasHoldout)
+    return (
+      <section className="card">
+        <h2>Privacy check</h2>
+        <p className="muted" data-testid="privacy-empty">
+          {!synthetic
+            ? 'Train a generator and generate synthetic rows first.'
+            : 'This model trained on every row, so there are no held-back rows to compare with. Turn on "Hold back 20% of rows" and train again.'}
+        </p>
+      </section>
+    );
+  if (state.status === 'running' || (stale && state.status !== 'failed'))
+    return (
+      <section className="card" aria-live="polite">
+        <h2>Privacy check</h2>
+        <p data-testid="privacy-running">Measuring distances and attacks ({state.stage ?? 'starting'})… this runs in a worker.</p>
+        <progress aria-label="Checking privacy" />
+        <div>
+          <button type="button" className="secondary" onClick={cancel}>
+            Cancel
+          </button>
+        </div>
+      </section>
+    );
+  if (state.status === 'failed' || !state.result)
+    return (
+      <section className="card">
+        <h2>Privacy check</h2>
+        <p className="alert" role="alert">
+          {state.message}
+        </p>
+        <button type="button" className="primary" onClick={() => void run()}>
+          Try again
+        </button>
+      </section>
+    );
+  const r = state.result;
+  const base = (dataset?.name ?? 'doppel').replace(/\.[^.]+$/, '');
+  return (
+    <div className="report" data-testid="privacy-ready">
+      <div className="row gap wrap report-actions">
+        <span className="muted">
+          {r.sizes.synthetic.toLocaleString('en')} synthetic rows compared with {r.sizes.train.toLocaleString('en')} training and {r.sizes.holdout.toLocaleString('en')} held-back rows on{' '}
+          {r.sizes.columns} columns. Intervals in brackets are 95% intervals.
+        </span>
+        <span className="spacer" />
+        <button type="button" className="secondary" data-testid="export-privacy-json" onClick={() => downloadBytes(JSON.stringify(r, null, 2), `${base}-privacy.json`, 'application/json')}>
+          Export privacy report (JSON)
+        </button>
+      </div>
+      <Summary r={r} />
+      <Metrics r={r} />
+    </div>
+  );
+}
