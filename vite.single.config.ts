@@ -2,13 +2,15 @@
  * `npm run build:single` → dist-single/index.html: the whole app in ONE self-contained HTML file
  * (JS, CSS, workers, tfjs wasm binaries, the bundled sample) that runs from file:// by double-click.
  * Reuses vite.config.ts; drops the service worker (no SW on file://) and pins the inline script
- * by hash in the CSP.
+ * by hash in the CSP. Workers are classic (iife) here: a page opened from file:// has an opaque origin,
+ * and Chromium refuses a *module* worker from its blob: URL (same-origin fetch), but runs a classic one.
  */
 import { defineConfig, mergeConfig, type ConfigEnv, type PluginOption, type UserConfig } from 'vite';
 import { viteSingleFile } from 'vite-plugin-singlefile';
 import base from './vite.config';
 import { cspPlugin } from './build/csp';
 import { inlineWorkersPlugin, singlePublicFilesPlugin } from './build/single';
+import { noEvalPlugin } from './build/no-eval';
 
 const DROP = new Set(['doppel-pwa', 'doppel-csp']);
 
@@ -26,13 +28,14 @@ export default defineConfig(async (env: ConfigEnv) => {
     publicDir: false,
     define: { 'import.meta.env.VITE_SINGLE_FILE': JSON.stringify('1') },
     plugins: [
+      noEvalPlugin(),
       inlineWorkersPlugin(),
-        singlePublicFilesPlugin(),
+      singlePublicFilesPlugin(),
       ...(keep(plugins) as PluginOption[]),
       viteSingleFile({ removeViteModuleLoader: true }),
       cspPlugin({ hashInlineScripts: true }),
     ],
-    worker: { format: 'es', plugins: () => [singlePublicFilesPlugin()], rolldownOptions: { output: { codeSplitting: false } } },
+    worker: { format: 'iife', plugins: () => [noEvalPlugin(), singlePublicFilesPlugin()], rolldownOptions: { output: { codeSplitting: false } } },
     build: { outDir: 'dist-single', emptyOutDir: true, assetsInlineLimit: Number.MAX_SAFE_INTEGER, chunkSizeWarningLimit: 100_000 },
   } satisfies UserConfig);
 });

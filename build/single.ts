@@ -34,6 +34,7 @@ export function inlineWorkersPlugin(): Plugin {
 
 /** Files from public/ inlined into the single file (the bundled sample); anything bigger is left out. */
 const MAX_PUBLIC_BYTES = 2 * 1024 * 1024;
+const MIME: Record<string, string> = { '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.csv': 'text/csv', '.json': 'application/json' };
 const PUBLIC_URL_ID = '\0doppel-public-url';
 
 export function singlePublicFilesPlugin(publicDir = path.resolve(import.meta.dirname, '../public')): Plugin {
@@ -45,6 +46,23 @@ export function singlePublicFilesPlugin(publicDir = path.resolve(import.meta.dir
       if (!/public-url(\.ts)?$/.test(source) || !importer) return null;
       const r = await this.resolve(source, importer, { ...options, skipSelf: true });
       return r && path.resolve(r.id) === normal ? PUBLIC_URL_ID : null;
+    },
+    // <link rel="icon" href="./favicon.svg"> and the like: inline public files referenced by the page.
+    transformIndexHtml: {
+      order: 'post',
+      handler(html) {
+        return html.replace(/(\s(?:href|src)=")(?:\.\/|\/)?([^"/:#?]+)"/g, (m, pre: string, name: string) => {
+          const full = path.join(publicDir, name);
+          try {
+            if (!statSync(full).isFile()) return m;
+          } catch {
+            return m;
+          }
+          const ext = path.extname(name).toLowerCase();
+          const mime = MIME[ext] ?? 'application/octet-stream';
+          return `${pre}data:${mime};base64,${readFileSync(full).toString('base64')}"`;
+        });
+      },
     },
     load(id) {
       if (id !== PUBLIC_URL_ID) return null;
