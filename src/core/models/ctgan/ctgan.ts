@@ -126,15 +126,20 @@ export class CTGAN implements Generator {
     let h = cond ? (tf.concat([z, cond], 1) as tf.Tensor2D) : z;
     this.options.generatorDims.forEach((_, i) => {
       const a = dense(h, g[`g${i}/w`] as tf.Variable, g[`g${i}/b`] as tf.Variable, 'linear', 0, i > 0); // noise ⊕ cond needs no gradient
-      let mean: tf.Tensor, variance: tf.Tensor;
+      // Batch norm written out: tf.batchNorm's gradient tiles its [C] inputs, and Tile is very slow on wasm.
+      let mean: tf.Tensor, variance: tf.Tensor, centred: tf.Tensor;
       if (stats) {
-        ({ mean, variance } = tf.moments(a, 0));
+        mean = tf.mean(a, 0);
+        centred = tf.sub(a, mean);
+        variance = tf.mean(tf.square(centred), 0);
         stats.push(tf.keep(mean), tf.keep(variance)); // kept past variableGrads' scope; caller disposes
       } else {
         mean = this.bn[`g${i}/mean`];
         variance = this.bn[`g${i}/var`];
+        centred = tf.sub(a, mean);
       }
-      const y = tf.relu(tf.batchNorm(a, mean, variance, g[`g${i}/beta`], g[`g${i}/gamma`], BN_EPS)) as tf.Tensor2D;
+      const scale = tf.mul(tf.rsqrt(tf.add(variance, BN_EPS)), g[`g${i}/gamma`]);
+      const y = tf.relu(tf.add(tf.mul(centred, scale), g[`g${i}/beta`])) as tf.Tensor2D;
       h = tf.concat([y, h], 1) as tf.Tensor2D; // residual by concatenation
     });
     return dense(h, g['gout/w'] as tf.Variable, g['gout/b'] as tf.Variable);

@@ -89,3 +89,15 @@ export function matMulFast(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(a, b) as tf.Tensor2D;
 }
+
+/**
+ * Row-wise max treated as a constant (zero gradient): a logsumexp shift whose gradient cancels anyway;
+ * tf.max's own gradient uses a broadcast Equal that is slow on wasm.
+ */
+export function rowMaxConst(x: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((xi: tf.Tensor) => ({
+    value: tf.max(xi, 1, true),
+    gradFunc: () => [tf.zerosLike(xi)],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor2D;
+}

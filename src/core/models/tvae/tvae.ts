@@ -10,7 +10,7 @@ import type { TableSchema } from '../../schema/types';
 import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
-import { dense, denseParams, matMulConst, uniqueName } from '../layers/dense';
+import { dense, denseParams, matMulConst, rowMaxConst, uniqueName } from '../layers/dense';
 import { restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions,
@@ -169,7 +169,7 @@ export class TVAE implements Generator {
     );
     // Cross-entropy per softmax span, all spans at once: logsumexp via a span-membership matrix.
     const masked = tf.mul(out, L.softmaxMask);
-    const m = tf.max(masked, 1, true);
+    const m = rowMaxConst(masked as tf.Tensor2D);
     const e = tf.mul(tf.exp(tf.sub(masked, m)), L.softmaxMask) as tf.Tensor2D;
     const lse = tf.add(tf.log(tf.add(matMulConst(e, L.spanMatrix, L.spanMatrixT), 1e-30)), m);
     const ce = tf.div(tf.sub(tf.sum(lse), tf.sum(tf.mul(x, masked))), B);
