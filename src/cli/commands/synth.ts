@@ -1,7 +1,9 @@
 /**
  * doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N]
- *   [--seed N] [--save model.json] [--backend wasm|cpu] [--early-stopping]
+ *   [--seed N] [--save model.json] [--backend wasm|cpu] [--early-stopping] [--id col [--time col]]
  * Ingest → train (progress on stderr) → sample → CSV.
+ * With --id (longitudinal records: many visit rows per patient) --rows counts patients, and the output keeps
+ * the input's header and column order with fresh patient ids.
  */
 import { accessSync, constants as fsConstants, createWriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,6 +17,8 @@ import { initNodeBackend } from '../tf-node';
 import { createGenerator } from '../../core/models/registry';
 import type { BackendPreference, FitOptions, GeneratorKind, TrainProgress } from '../../core/models/types';
 import type { TableSchema } from '../../core/schema/types';
+import { LongitudinalGenerator } from '../../core/longitudinal/generator';
+import { groupByEntity } from '../../core/longitudinal/structure';
 
 const MODELS: GeneratorKind[] = ['tvae', 'ctgan', 'transformer'];
 
@@ -70,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   const [input, ...extra] = args.positional;
   const out = flag(args, 'out') ?? flag(args, 'o');
   const usage =
-    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu]';
+    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col]]';
   if (!input || !out) throw new UsageError(usage);
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const model = (flag(args, 'model') ?? 'tvae') as GeneratorKind;
@@ -91,13 +95,20 @@ export async function run(argv: string[]): Promise<number> {
       throw new InputError(`Cannot write ${target}: the folder does not exist or is not writable`);
     }
   }
-  const { table, schema, report } = await loadCsv(input);
+  const { table, schema: inferred, report } = await loadCsv(input);
+  const idColumn = flag(args, 'id');
+  const timeColumn = flag(args, 'time');
+  if (timeColumn && !idColumn) throw new UsageError('--time needs --id (the patient id column)');
+  for (const name of [idColumn, timeColumn])
+    if (name && !inferred.columns.some((c) => c.name === name))
+      throw new UsageError(`"${name}" is not a column of ${input} (columns: ${inferred.columns.map((c) => c.name).join(', ')})`);
+  const schema: TableSchema = idColumn ? { ...inferred, idColumn, timeColumn } : inferred;
   for (const note of report.notes) process.stderr.write(`note: ${note}\n`);
   if (table.numRows === 0) throw new InputError(`${input} has no data rows to learn from`);
   const backend = await initNodeBackend(backendPref);
   process.stderr.write(`${report.file}: ${table.numRows} rows × ${schema.columns.length} columns; training ${model} on ${backend}\n`);
 
-  const generator = await createGenerator(model);
+  const generator = idColumn ? new LongitudinalGenerator(model) : await createGenerator(model);
   const options: FitOptions = { seed };
   if (epochs !== undefined) options.epochs = epochs;
   if (batchSize !== undefined) options.batchSize = batchSize;
@@ -117,10 +128,10 @@ export async function run(argv: string[]): Promise<number> {
       }
       process.stderr.write(`model saved to ${savePath}\n`);
     }
-    const n = rowsWanted ?? table.numRows;
+    const n = rowsWanted ?? (idColumn ? groupByEntity(table, idColumn).ids.length : table.numRows);
     const synthetic = await generator.sample(n, seed);
     await writeTableCsv(synthetic, schema, out);
-    process.stderr.write(`wrote ${synthetic.numRows} synthetic rows to ${out}\n`);
+    process.stderr.write(`wrote ${synthetic.numRows} synthetic rows${idColumn ? ` (${n} patients)` : ''} to ${out}\n`);
   } finally {
     process.removeListener('SIGINT', onSigint);
     generator.dispose();

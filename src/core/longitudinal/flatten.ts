@@ -139,17 +139,25 @@ export function unflattenPatients(wide: Table, layout: LongitudinalLayout, schem
     return out;
   };
   const visits = numericColumnOf(wide, VISITS);
+  const time = layout.timeColumn;
+  const gaps = Array.from({ length: layout.maxVisits }, (_, k) => (time && k > 0 ? numericColumnOf(wide, gapColumn(time, k + 1)) : null));
   const counts = new Int32Array(P);
   let total = 0;
   for (let p = 0; p < P; p++) {
-    const n = Number.isFinite(visits[p]) ? Math.round(visits[p]) : 1;
-    counts[p] = Math.min(layout.maxVisits, Math.max(1, n));
-    total += counts[p];
+    let n = Math.min(layout.maxVisits, Math.max(1, Number.isFinite(visits[p]) ? Math.round(visits[p]) : 1));
+    // a visit has a gap since the previous one: the first missing gap ends the history (the end token)
+    for (let k = 1; k < n; k++) {
+      if (gaps[k] && !Number.isFinite(gaps[k]![p])) {
+        n = k;
+        break;
+      }
+    }
+    counts[p] = n;
+    total += n;
   }
   const staticSet = new Set(layout.static);
   const tvSet = new Set(layout.timeVarying);
   const vectors: Record<string, Vector> = {};
-  const time = layout.timeColumn;
   const timeSchema = schema.columns.find((c) => c.name === time);
 
   for (const col of schema.columns) {
@@ -165,13 +173,11 @@ export function unflattenPatients(wide: Table, layout: LongitudinalLayout, schem
     } else if (time && col.name === time && timeSchema) {
       // Times rebuild from the first visit's time plus the generated gaps; numbers (ms for datetimes) in, labels out.
       const t0 = numericColumnOf(wide, visitColumn(time, 1));
-      const gaps = Array.from({ length: layout.maxVisits }, (_, k) => (k === 0 ? null : numericColumnOf(wide, gapColumn(time, k + 1))));
       for (let p = 0; p < P; p++) {
         let t = Number.isFinite(t0[p]) ? t0[p] : 0;
         for (let k = 0; k < counts[p]; k++) {
           if (k > 0) {
-            const g = gaps[k]![p];
-            t += Number.isFinite(g) ? Math.max(0, g) : 0;
+            t += Math.max(0, gaps[k]![p]);
           }
           acc.push(timeLabel(t, timeSchema));
         }
