@@ -10,6 +10,7 @@ import type { Condition, SavedModel } from '../../core/models/types';
 import { parseBackend, writeTableCsv } from './synth';
 import { ConditionError, parseConditions } from '../../core/sample/conditions';
 import { ConditionTooRareError, sampleWithRejection } from '../../core/sample/rejection';
+import { LongitudinalGenerator, type SavedLongitudinalModel } from '../../core/longitudinal/generator';
 
 /** "age>=65", "sex=F", "cp in 1,2" → Condition. */
 export function parseCondition(text: string): Condition {
@@ -45,6 +46,21 @@ export async function run(argv: string[]): Promise<number> {
     if (code === 'ENOENT') throw new InputError(`Cannot read ${modelPath}: no such file`);
     if (e instanceof SyntaxError) throw new InputError(`${modelPath} is not a Doppel model file (not valid JSON)`);
     throw new InputError(`Cannot read ${modelPath}: ${(e as Error).message}`);
+  }
+  if ((saved as unknown as SavedLongitudinalModel)?.format === 'doppel-longitudinal') {
+    // longitudinal model: --rows counts patients
+    if (whereTexts.length) throw new UsageError('--where is not supported for longitudinal models yet');
+    const lm = saved as unknown as SavedLongitudinalModel;
+    await initNodeBackend(parseBackend(flag(args, 'backend')));
+    const g = await LongitudinalGenerator.load(lm);
+    try {
+      const table = await g.sample(rows, seed);
+      await writeTableCsv(table, lm.schema, out);
+      process.stderr.write(`wrote ${table.numRows} synthetic rows (${rows} patients) to ${out}\n`);
+    } finally {
+      g.dispose();
+    }
+    return 0;
   }
   if (saved?.format !== 'doppel-model') throw new InputError(`${modelPath} is not a Doppel model file`);
   let conditions: Condition[];
