@@ -21,6 +21,8 @@ interface BenchRow {
   epochs: number;
   secondsPerEpoch: number;
   secondsPerEpochAll: number[];
+  /** Process CPU seconds per epoch (median after the first): a load-independent proxy on a shared box. */
+  cpuSecondsPerEpoch: number;
   sampleRowsPerSecond: number;
   peakRssMB: number;
   peakTensorMB: number;
@@ -54,15 +56,22 @@ async function benchOne(model: GeneratorKind, epochs: number, table: Table, sche
   let peakRss = process.memoryUsage().rss;
   let peakTensor = tf.memory().numBytes;
   const epochTimes: number[] = [];
+  const cpuTimes: number[] = [];
+  let lastCpu = process.cpuUsage();
   let last = 0;
   let lastLosses: Record<string, number> = {};
   const onProgress = (p: TrainProgress) => {
     epochTimes.push((p.elapsedMs - last) / 1000);
+    const cpu = process.cpuUsage(lastCpu);
+    cpuTimes.push((cpu.user + cpu.system) / 1e6);
+    lastCpu = process.cpuUsage();
     last = p.elapsedMs;
     lastLosses = p.losses;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     peakTensor = Math.max(peakTensor, tf.memory().numBytes);
-    process.stderr.write(`  ${model} epoch ${p.epoch}/${p.epochs} ${Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')} ${epochTimes[epochTimes.length - 1].toFixed(2)} s\n`);
+    process.stderr.write(
+      `  ${model} epoch ${p.epoch}/${p.epochs} ${Object.entries(p.losses).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')} ${epochTimes[epochTimes.length - 1].toFixed(2)} s (cpu ${cpuTimes[cpuTimes.length - 1].toFixed(2)} s)\n`,
+    );
   };
   const result = await gen.fit(table, schema, { epochs, seed }, onProgress);
   const t0 = performance.now();
@@ -80,6 +89,7 @@ async function benchOne(model: GeneratorKind, epochs: number, table: Table, sche
     epochs: result.epochs,
     secondsPerEpoch: median(steady),
     secondsPerEpochAll: epochTimes.map((t) => Math.round(t * 1000) / 1000),
+    cpuSecondsPerEpoch: median(cpuTimes.length > 1 ? cpuTimes.slice(1) : cpuTimes),
     sampleRowsPerSecond: table.numRows / sampleSeconds,
     peakRssMB: peakRss / 2 ** 20,
     peakTensorMB: peakTensor / 2 ** 20,
@@ -132,9 +142,9 @@ async function main(): Promise<void> {
   };
   writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
   const fmt = (v: number | null, d = 3) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
-  const head = ['model', 'backend', 'epochs', 's/epoch', 'sample rows/s', 'peak RSS MB', 'tensors MB', 'shapes', 'pairs'];
+  const head = ['model', 'backend', 'epochs', 's/epoch', 'cpu s/epoch', 'sample rows/s', 'peak RSS MB', 'tensors MB', 'shapes', 'pairs'];
   const body = rows.map((r) => [
-    r.model, r.backend, String(r.epochs), fmt(r.secondsPerEpoch, 2), fmt(r.sampleRowsPerSecond, 0), fmt(r.peakRssMB, 0), fmt(r.peakTensorMB, 1),
+    r.model, r.backend, String(r.epochs), fmt(r.secondsPerEpoch, 2), fmt(r.cpuSecondsPerEpoch, 2), fmt(r.sampleRowsPerSecond, 0), fmt(r.peakRssMB, 0), fmt(r.peakTensorMB, 1),
     fmt(r.columnShapes), fmt(r.columnPairTrends),
   ]);
   const widths = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j].length)));
