@@ -38,7 +38,7 @@ test('axe finds no serious or critical violation in any state of the app', async
   if (await forget.count()) {
     await forget.click();
     await expectNoSeriousViolations(page, 'forget-everything confirmation');
-    await page.getByTestId('forget-cancel').click();
+    await page.getByRole('button', { name: /^keep/i }).click();
   }
 });
 

@@ -1,0 +1,61 @@
+/**
+ * Issue 8, nothing lost: the dataset, its settings and the trained model are kept in IndexedDB, a
+ * reload puts the user back where they were, and "Forget everything on this machine" wipes it all.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import path from 'node:path';
+import { DATA_DIR, loadCsv, train, waitForTable } from './offline-flow';
+
+const OTHER_CSV = path.join(DATA_DIR, 'heart_failure_prediction_918.csv');
+
+/** What the app saved in this browser: store name → keys, plus the saved dataset's name. */
+async function saved(page: Page): Promise<{ stores: Record<string, string[]>; datasetName: string | null }> {
+  return page.evaluate(async () => {
+    const dbs = (await indexedDB.databases?.()) ?? [];
+    if (!dbs.some((d) => d.name === 'doppel')) return { stores: {}, datasetName: null };
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('doppel');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const get = <T,>(store: string, f: (os: IDBObjectStore) => IDBRequest<T>) =>
+      new Promise<T>((res, rej) => {
+        const r = f(db.transaction(store, 'readonly').objectStore(store));
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+    const stores: Record<string, string[]> = {};
+    for (const s of Array.from(db.objectStoreNames)) stores[s] = ((await get(s, (os) => os.getAllKeys())) as IDBValidKey[]).map(String);
+    const ds = stores.datasets?.includes('current') ? ((await get('datasets', (os) => os.get('current'))) as { name: string }) : null;
+    db.close();
+    return { stores, datasetName: ds?.name ?? null };
+  });
+}
+
+test('a reload restores the table, settings and trained model; Forget everything wipes them', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('./');
+  await waitForTable(page, 'heart_cleveland.csv');
+
+  await loadCsv(page, OTHER_CSV);
+  await page.getByTestId('epochs').fill('3');
+  await expect.poll(async () => (await saved(page)).datasetName, { timeout: 30_000 }).toBe('heart_failure_prediction_918.csv');
+
+  await train(page, { epochs: 2 });
+  await expect.poll(async () => (await saved(page)).stores.models ?? [], { timeout: 30_000 }).toContain('current');
+
+  await page.reload();
+  await waitForTable(page, 'heart_failure_prediction_918.csv');
+  await expect(page.getByTestId('summary-rows')).toHaveText('918');
+  await expect(page.getByTestId('epochs')).toHaveValue('2');
+
+  await page.getByTestId('forget-everything').click();
+  const reloaded = page.waitForEvent('load');
+  await page.getByTestId('forget-confirm').click();
+  await reloaded;
+  await waitForTable(page, 'heart_cleveland.csv');
+  await expect(page.getByTestId('epochs')).not.toHaveValue('2');
+  const after = await saved(page);
+  expect(after.datasetName).not.toBe('heart_failure_prediction_918.csv');
+  expect(after.stores.models ?? []).toEqual([]);
+});
