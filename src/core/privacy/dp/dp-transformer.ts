@@ -255,14 +255,14 @@ export class DpTransformer implements Generator {
             seen++;
           }
           // noisy mean over the EXPECTED batch (the realised size is private); an empty batch still releases noise
-          const noisy: Record<string, tf.Tensor> = {};
+          const noisy: tf.NamedTensorMap = {};
           tf.tidy(() => {
             vars.forEach((v, i) => {
               const z = tf.tensor(cryptoNormal(v.size, noise * C_), v.shape, 'float32');
               noisy[v.name] = tf.keep(tf.div(tf.add(sum[i], z), batch));
             });
           });
-          optimizer.applyGradients(noisy);
+          optimizer.applyGradients(noisy as unknown as Record<string, tf.Variable>); // tfjs types want variables; any tensor works
           for (const t of [...sum, ...Object.values(noisy), mask, pc, tc]) t.dispose();
           accountant.step();
           steps++;
