@@ -59,3 +59,26 @@ test('a reload restores the table, settings and trained model; Forget everything
   expect(after.datasetName).not.toBe('heart_failure_prediction_918.csv');
   expect(after.stores.models ?? []).toEqual([]);
 });
+
+test('a training-worker crash is reported, the worker restarts, and the loaded table is still there', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('./');
+  await waitForTable(page, 'heart_cleveland.csv');
+  await page.getByTestId('epochs').fill('5000');
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('epoch')).toBeVisible({ timeout: 120_000 });
+  const trainer = page.workers().find((w) => /train/.test(w.url()));
+  expect(trainer, 'the training worker is running').toBeTruthy();
+  // An uncaught exception kills the run the way a real fault would.
+  await trainer!.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('simulated worker fault');
+    }, 0);
+  });
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'failed', { timeout: 60_000 });
+  await expect(page.locator('body')).toContainText(/crash/i);
+  // The data survived; a new run works on the restarted worker.
+  await expect(page.getByTestId('summary-rows')).toHaveText('303');
+  await train(page, { epochs: 2, backend: 'wasm' });
+});
