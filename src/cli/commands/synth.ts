@@ -4,6 +4,8 @@
  * Ingest → train (progress on stderr) → sample → CSV.
  * With --id (longitudinal records: many visit rows per patient) --rows counts patients, and the output keeps
  * the input's header and column order with fresh patient ids.
+ * With --epsilon E [--delta D] training is differentially private (DP-SGD, RDP accountant); the privacy receipt
+ * is printed and saved in the model file. In longitudinal mode the unit of privacy is the patient.
  */
 import { accessSync, constants as fsConstants, createWriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -19,6 +21,7 @@ import type { BackendPreference, FitOptions, GeneratorKind, TrainProgress } from
 import type { TableSchema } from '../../core/schema/types';
 import { LongitudinalGenerator } from '../../core/longitudinal/generator';
 import { groupByEntity } from '../../core/longitudinal/structure';
+import { createDpGenerator, type DpGenerator } from '../../core/privacy/dp';
 
 const MODELS: GeneratorKind[] = ['tvae', 'ctgan', 'transformer'];
 
@@ -74,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const [input, ...extra] = args.positional;
   const out = flag(args, 'out') ?? flag(args, 'o');
   const usage =
-    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col]]';
+    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col]] [--epsilon E [--delta D]]';
   if (!input || !out) throw new UsageError(usage);
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const model = (flag(args, 'model') ?? 'tvae') as GeneratorKind;
@@ -108,8 +111,20 @@ export async function run(argv: string[]): Promise<number> {
   const backend = await initNodeBackend(backendPref);
   process.stderr.write(`${report.file}: ${table.numRows} rows × ${schema.columns.length} columns; training ${model} on ${backend}\n`);
 
-  const generator = idColumn ? new LongitudinalGenerator(model) : await createGenerator(model);
+  const epsilon = numberFlag(args, 'epsilon');
+  const delta = numberFlag(args, 'delta');
+  if (epsilon !== undefined && !(epsilon > 0)) throw new UsageError(`--epsilon must be a number > 0, got ${epsilon}`);
+  if (delta !== undefined && epsilon === undefined) throw new UsageError('--delta goes with --epsilon');
+  const generator = idColumn
+    ? new LongitudinalGenerator(model)
+    : epsilon !== undefined
+      ? await createDpGenerator(model)
+      : await createGenerator(model);
   const options: FitOptions = { seed };
+  if (epsilon !== undefined) {
+    options.epsilon = epsilon;
+    if (delta !== undefined) options.delta = delta;
+  }
   if (epochs !== undefined) options.epochs = epochs;
   if (batchSize !== undefined) options.batchSize = batchSize;
   if (flag(args, 'early-stopping') === 'true') options.earlyStopping = true;
@@ -119,6 +134,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const result = await generator.fit(table, schema, options, quiet ? undefined : progressPrinter(), ac.signal);
     if (result.diverged) process.stderr.write(`warning: ${result.diverged}\n`);
+    const receipt = (generator as Partial<DpGenerator>).receipt ?? (generator instanceof LongitudinalGenerator ? generator.receipt : null);
+    if (receipt) process.stderr.write(`privacy: ${receipt.text}\n`);
     if (ac.signal.aborted) process.stderr.write(`cancelled after ${result.epochs} epochs; sampling from the model as it is\n`);
     if (savePath) {
       try {

@@ -3,6 +3,7 @@ import type { TableSchema } from '../schema/types';
 import { createGenerator, loadGenerator } from '../models/registry';
 import type { FitOptions, FitResult, Generator, GeneratorKind, SampleOptions, SavedModel, TrainProgress } from '../models/types';
 import { flattenPatients, unflattenPatients, type LongitudinalLayout } from './flatten';
+import { createDpGenerator, type DpGenerator, type PrivacyReceipt } from '../privacy/dp';
 
 /** What a saved longitudinal model holds: the inner generator's file and the layout (column roles, caps). Never rows. */
 export interface SavedLongitudinalModel {
@@ -16,7 +17,8 @@ export interface SavedLongitudinalModel {
 /**
  * Longitudinal records with any row generator: each patient becomes one sequence (static tokens, visit count,
  * then visit after visit), the generator learns the joint, and sampling rebuilds visits with fresh ids.
- * `sample(n)` counts patients, not rows.
+ * `sample(n)` counts patients, not rows. With `options.epsilon` the inner generator trains with DP-SGD, and
+ * because one row is one patient, the guarantee is per patient (DP accounting samples patients, not visits).
  */
 export class LongitudinalGenerator {
   private inner: Generator | null = null;
@@ -34,7 +36,7 @@ export class LongitudinalGenerator {
   ): Promise<FitResult & { layout: LongitudinalLayout }> {
     const { wide, wideSchema, layout } = flattenPatients(table, schema, { maxVisits: options.maxVisits });
     this.inner?.dispose();
-    this.inner = await createGenerator(this.kind);
+    this.inner = typeof options.epsilon === 'number' ? await createDpGenerator(this.kind) : await createGenerator(this.kind);
     this.layout = layout;
     this.schema = schema;
     const result = await this.inner.fit(wide, wideSchema, options, onProgress, signal);
@@ -45,6 +47,11 @@ export class LongitudinalGenerator {
     if (!this.inner || !this.layout || !this.schema) throw new Error('Train the longitudinal model before sampling.');
     const wide = await this.inner.sample(patients, seed, options);
     return unflattenPatients(wide, this.layout, this.schema);
+  }
+
+  /** The DP receipt when trained with --epsilon. */
+  get receipt(): PrivacyReceipt | null {
+    return (this.inner as Partial<DpGenerator> | null)?.receipt ?? null;
   }
 
   save(): SavedLongitudinalModel {
