@@ -4,11 +4,65 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestText } from '../../data/index';
 import { TabularTransformer } from '../../models/transformer/transformer';
 import { DATA_DIR, initTestBackend } from '../test-utils';
-import { DpTransformer } from './dp-transformer';
+import * as tf from '@tensorflow/tfjs';
+import { causalMask, initParams, type NetworkConfig } from '../../models/transformer/network';
+import { DpTransformer, clippedSumGhost, clippedSumLoop, ghostNormsSq, type DpBatch } from './dp-transformer';
 import type { PrivacyReceipt } from './rdp-accountant';
 
 describe('DP transformer', () => {
   beforeAll(initTestBackend);
+
+  it('ghost per-example norms and clipped sums equal single-example backward passes', () => {
+    const cfg: NetworkConfig = { vocab: 20, maxTokens: 6, columns: 4, width: 8, layers: 2, heads: 2, ffn: 12, dropout: 0 };
+    const p = initParams(cfg, 11);
+    // perturb layer-norm gains/biases and head biases off their init so every term is exercised
+    tf.tidy(() => Object.entries(p).forEach(([n, v]) => /ln|head\/b/.test(n) && v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.3, 'float32', 5)))));
+    const B = 5, T = 4;
+    const sizes = [6, 5, 4, 5];
+    const offsets = [0, 6, 11, 15];
+    const order = [2, 0, 3, 1];
+    const prev = new Int32Array(B * T);
+    const target = new Int32Array(B * T);
+    for (let i = 0; i < B; i++) {
+      let prevTok = cfg.vocab;
+      order.forEach((c, t) => {
+        const local = (i * 7 + t * 3) % sizes[c];
+        prev[i * T + t] = prevTok;
+        target[t * B + i] = local;
+        prevTok = offsets[c] + local;
+      });
+    }
+    const K = cfg.maxTokens;
+    const m = new Float32Array(T * K);
+    order.forEach((c, t) => m.fill(-1e9, t * K + sizes[c], (t + 1) * K));
+    const b: DpBatch = {
+      prev, target, B, T,
+      prevColumns: tf.tensor1d(Int32Array.from([cfg.columns, ...order.slice(0, -1)]), 'int32'),
+      targetColumns: tf.tensor1d(Int32Array.from(order), 'int32'),
+      mask: tf.tensor2d(m, [T, K]),
+      causal: causalMask(T),
+    };
+    const ghost = ghostNormsSq(p, cfg, b);
+    const loop = clippedSumLoop(p, cfg, b, 0.05);
+    const g = ghost.normsSq.dataSync();
+    for (let i = 0; i < B; i++) expect(Math.abs(g[i] - loop.normsSq[i]) / loop.normsSq[i]).toBeLessThan(1e-3);
+    expect(Math.abs(ghost.loss - loop.loss)).toBeLessThan(1e-4 * Math.abs(loop.loss) + 1e-5);
+    // C small enough that every example is clipped: the sums must agree too
+    const gs = clippedSumGhost(p, cfg, b, 0.05);
+    for (const [name, t] of Object.entries(loop.grads)) {
+      const a = t.dataSync();
+      const c = gs.grads[name].dataSync();
+      let diff = 0, norm = 0;
+      for (let j = 0; j < a.length; j++) {
+        diff += (a[j] - c[j]) ** 2;
+        norm += a[j] ** 2;
+      }
+      expect(Math.sqrt(diff)).toBeLessThan(1e-3 * Math.sqrt(norm) + 1e-6);
+    }
+    ghost.normsSq.dispose();
+    for (const t of [...Object.values(loop.grads), ...Object.values(gs.grads), b.prevColumns, b.targetColumns, b.mask, b.causal]) t.dispose();
+    for (const v of Object.values(p)) v.dispose();
+  });
 
   it('trains within the budget, saves a receipt and samples through TabularTransformer.load', async () => {
     const text = fs.readFileSync(path.join(DATA_DIR, 'heart_cleveland.csv'), 'utf8');

@@ -11,10 +11,17 @@
  *   data.
  * - Poisson-sampled batches; each example's gradient over EVERY parameter (token/column embeddings,
  *   attention, MLP, layer norms, heads) is clipped jointly to C; Gaussian noise σ·C from crypto.
- *   Per-example gradients are computed by a loop of single-example backward passes (microbatches of 1):
- *   correct for every layer including embeddings, attention and layer norm, but slower than ghost
- *   clipping (dp-sgd.ts sequenceGhostNormsSq would serve the dense layers; embeddings/attention would
- *   need their own per-example norms — not done).
+ *   Per-example norms by ghost clipping (Li et al. 2022), two passes per batch: pass 1 differentiates the
+ *   summed loss w.r.t. zero perturbations added to every layer's output, which gives each example's
+ *   output gradients G; the norms follow without forming per-example gradients:
+ *     dense layers along the sequence (qkv, o, ff1, ff2): sequenceGhostNormsSq(A, G);
+ *     embeddings (token, previous column, target column): within one row every position uses a
+ *       different row of each table (one token per column), so ‖∇E_i‖² = Σ_t ‖g_it‖², three times;
+ *     layer norms: ∇γ_i = Σ_t g_it ⊙ x̂_it, ∇β_i = Σ_t g_it;
+ *     column heads: position t uses column t's own head, so Σ_t ‖h_it‖²‖g_it‖² (+ Σ_t ‖g_it‖²).
+ *   Pass 2 backpropagates Σ_i s_i ℓ_i with s_i = min(1, C/‖∇ℓ_i‖), which IS the sum of clipped gradients.
+ *   `clipping: 'loop'` computes the same thing by single-example backward passes (slow; kept as the
+ *   reference the test compares the ghost norms against).
  * - No batch norm (the transformer has only layer norm, which is per example). Dropout off by default.
  * - The RDP accountant chooses σ for the target ε and training stops before the budget would be exceeded.
  */
@@ -29,10 +36,10 @@ import { currentBackend } from '../../models/backend';
 import { readRawColumn } from '../../sample/arrow';
 import { TabularTransformer, type ColumnOrder } from '../../models/transformer/transformer';
 import { columnTokeniser, withOffsets, type ColumnTokeniser, type ColumnVocab, type TableVocab } from '../../models/transformer/vocab';
-import { causalMask, columnLogits, forward, initParams, loss, type NetworkConfig, type Params } from '../../models/transformer/network';
+import { bmm, causalMask, columnLogits, dense, embed, initParams, type NetworkConfig, type Params } from '../../models/transformer/network';
 import { readColumns } from '../columns';
 import { cryptoNormal } from './crypto-random';
-import { poissonSample } from './dp-sgd';
+import { clipScales, poissonSample, sequenceGhostNormsSq } from './dp-sgd';
 import { dpPublicFacts, type DpColumnInput } from './dp-preprocess';
 import { RdpAccountant, defaultDelta, privacyReceipt, sigmaForEpsilon, type PrivacyReceipt } from './rdp-accountant';
 import type { DpCommonOptions } from './dp-ctgan';
@@ -50,6 +57,8 @@ export interface DpTransformerOptions extends DpCommonOptions {
   order?: ColumnOrder;
   /** Tokens of a numeric column's value grid (default 32). */
   maxBins?: number;
+  /** Per-example clipping by ghost norms (default) or by single-example backward passes. */
+  clipping?: 'ghost' | 'loop';
 }
 
 const DEFAULTS = {
@@ -64,6 +73,7 @@ const DEFAULTS = {
   learningRate: 2e-3,
   order: 'mixed' as ColumnOrder,
   maxBins: 32,
+  clipping: 'ghost' as 'ghost' | 'loop',
   clipNorm: 1,
   preprocessingShare: 0.1,
 };
@@ -196,8 +206,6 @@ export class DpTransformer implements Generator {
     const schemaOrder = Array.from({ length: C }, (_, i) => i);
     const clock = new TrainClock();
     const yielder = new Yielder();
-    const prev = new Int32Array(T);
-    const target = new Int32Array(T);
     let steps = 0;
     let stoppedEarly = false;
     let diverged: string | undefined;
@@ -221,38 +229,29 @@ export class DpTransformer implements Generator {
           })();
           const pc = tf.tensor1d(Int32Array.from({ length: T }, (_, t) => (t === 0 ? C : order[t - 1])), 'int32');
           const tc = tf.tensor1d(Int32Array.from(order), 'int32');
-          // Σ_i clip(∇θ ℓ_i): one single-example backward pass per sampled row
-          const sum: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
-          for (const r of rows) {
+          // Σ_i clip(∇θ ℓ_i)
+          const B = rows.length;
+          const prevAll = new Int32Array(B * T);
+          const targAll = new Int32Array(B * T); // position-major, like the logits
+          rows.forEach((r, i) => {
             let p = V;
             for (let t = 0; t < T; t++) {
               const c = order[t];
               const tok = vocab.offsets[c] + tokenisers[c](r);
-              prev[t] = p;
-              target[t] = tok - vocab.offsets[c];
+              prevAll[i * T + t] = p;
+              targAll[t * B + i] = tok - vocab.offsets[c];
               p = tok;
             }
-            const seeds = o.dropout > 0 ? Array.from({ length: 2 * cfg.layers }, () => rng.seed()) : undefined;
-            const value = tf.tidy(() => {
-              const prevT = tf.tensor1d(prev, 'int32');
-              const targT = tf.tensor1d(target, 'int32');
-              const { value, grads } = tf.variableGrads(() => {
-                const h = forward(params, cfg, { prevTokens: prevT, prevColumns: pc, targetColumns: tc, batch: 1, length: T, causal, dropoutSeeds: seeds });
-                return loss(columnLogits(params, cfg, h, 1, T, tc, mask), targT);
-              }, vars);
-              const gs = vars.map((v) => grads[v.name]);
-              let normSq = tf.scalar(0);
-              for (const g of gs) normSq = tf.add(normSq, tf.sum(tf.square(g)));
-              const scale = tf.minimum(1, tf.div(C_, tf.add(tf.sqrt(normSq), 1e-12)));
-              gs.forEach((g, i) => {
-                const next = tf.keep(tf.add(sum[i], tf.mul(g, scale)));
-                sum[i].dispose();
-                sum[i] = next;
-              });
-              return value.dataSync()[0];
-            });
-            lossSum += value;
-            seen++;
+          });
+          const seeds = o.dropout > 0 ? Array.from({ length: 2 * cfg.layers }, () => rng.seed()) : undefined;
+          const batchIn: DpBatch = { prev: prevAll, target: targAll, B, T, prevColumns: pc, targetColumns: tc, mask, causal, dropoutSeeds: seeds };
+          let sum: tf.Tensor[];
+          if (!B) sum = vars.map((v) => tf.zerosLike(v));
+          else {
+            const r = o.clipping === 'loop' ? clippedSumLoop(params, cfg, batchIn, C_) : clippedSumGhost(params, cfg, batchIn, C_);
+            sum = vars.map((v) => r.grads[v.name]);
+            lossSum += r.loss;
+            seen += B;
           }
           // noisy mean over the EXPECTED batch (the realised size is private); an empty batch still releases noise
           const noisy: tf.NamedTensorMap = {};
@@ -327,4 +326,180 @@ export class DpTransformer implements Generator {
   dispose(): void {
     this.disposeParams();
   }
+}
+
+/** One Poisson batch in token form. */
+export interface DpBatch {
+  /** [B*T] previous-position global token ids, row-major. */
+  prev: Int32Array;
+  /** [T*B] local target tokens, position-major. */
+  target: Int32Array;
+  B: number;
+  T: number;
+  prevColumns: tf.Tensor1D;
+  targetColumns: tf.Tensor1D;
+  mask: tf.Tensor2D;
+  causal: tf.Tensor;
+  dropoutSeeds?: number[];
+}
+
+type Hooks = Record<string, tf.Tensor>;
+
+/**
+ * The network's forward pass (models/transformer/network.ts `forward` + `columnLogits`, copied so each
+ * layer's output can take a zero perturbation E and its input be kept) → per-position cross-entropy
+ * [T*B], position-major. Same arithmetic as the original, so the trained weights mean the same there.
+ */
+function positionLosses(p: Params, cfg: NetworkConfig, b: DpBatch, E?: Hooks, acts?: Hooks): tf.Tensor1D {
+  const { B, T } = b;
+  const d = cfg.width;
+  const H = cfg.heads;
+  const dh = d / H;
+  const drop = b.dropoutSeeds && cfg.dropout > 0;
+  let seedIx = 0;
+  const dropout = (x: tf.Tensor2D) => (drop ? (tf.dropout(x, cfg.dropout, undefined, b.dropoutSeeds![seedIx++]) as tf.Tensor2D) : x);
+  const hook = (name: string, y: tf.Tensor2D) => (E ? (tf.add(y, E[name]) as tf.Tensor2D) : y);
+  const keep = (name: string, a: tf.Tensor2D) => {
+    if (acts) acts[name] = tf.keep(a);
+    return a;
+  };
+  const ln = (name: string, x: tf.Tensor2D, g: tf.Tensor, beta: tf.Tensor) => {
+    const mean = tf.mean(x, -1, true);
+    const xc = tf.sub(x, mean);
+    const xhat = keep(name, tf.mul(xc, tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), 1e-5))) as tf.Tensor2D);
+    return hook(name, tf.add(tf.mul(xhat, g), beta) as tf.Tensor2D);
+  };
+  const lin = (name: string, x: tf.Tensor2D, w: tf.Tensor, bias: tf.Tensor) => hook(name, dense(keep(name, x), w, bias));
+  const pos = tf.add(embed(p.colIn, b.prevColumns), embed(p.colOut, b.targetColumns));
+  const tok = tf.reshape(embed(p.tok, tf.tensor1d(b.prev, 'int32')), [B, T, d]);
+  let x = hook('x0', tf.reshape(tf.add(tok, pos), [B * T, d]) as tf.Tensor2D);
+  const scale = 1 / Math.sqrt(dh);
+  for (let l = 0; l < cfg.layers; l++) {
+    const h = ln(`l${l}/ln1`, x, p[`l${l}/ln1/g`], p[`l${l}/ln1/b`]);
+    const qkv = lin(`l${l}/qkv`, h, p[`l${l}/qkv/w`], p[`l${l}/qkv/b`]);
+    const split = tf.transpose(tf.reshape(qkv, [B, T, 3, H, dh]), [2, 0, 3, 1, 4]);
+    const [q, k, v] = tf.unstack(tf.reshape(split, [3, B * H, T, dh])) as tf.Tensor3D[];
+    const scores = tf.add(tf.mul(bmm(q, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D), scale), b.causal);
+    const att = bmm(tf.softmax(scores) as tf.Tensor3D, v);
+    const merged = tf.reshape(tf.transpose(tf.reshape(att, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
+    x = tf.add(x, dropout(lin(`l${l}/o`, merged, p[`l${l}/o/w`], p[`l${l}/o/b`]))) as tf.Tensor2D;
+    const h2 = ln(`l${l}/ln2`, x, p[`l${l}/ln2/g`], p[`l${l}/ln2/b`]);
+    const f1 = tf.relu(lin(`l${l}/ff1`, h2, p[`l${l}/ff1/w`], p[`l${l}/ff1/b`])) as tf.Tensor2D;
+    x = tf.add(x, dropout(lin(`l${l}/ff2`, f1, p[`l${l}/ff2/w`], p[`l${l}/ff2/b`]))) as tf.Tensor2D;
+  }
+  const hf = keep('head', ln('lnf', x, p['lnf/g'], p['lnf/b']));
+  const logits = hook('logits', columnLogits(p, cfg, hf, B, T, b.targetColumns, b.mask));
+  const K = logits.shape[1];
+  return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(b.target, 'int32'), K)), 1)) as tf.Tensor1D;
+}
+
+/** Hook shapes of positionLosses. */
+function hookShapes(cfg: NetworkConfig, B: number, T: number): Record<string, number[]> {
+  const d = cfg.width;
+  const out: Record<string, number[]> = { x0: [B * T, d] };
+  for (let l = 0; l < cfg.layers; l++) {
+    out[`l${l}/ln1`] = [B * T, d];
+    out[`l${l}/qkv`] = [B * T, 3 * d];
+    out[`l${l}/o`] = [B * T, d];
+    out[`l${l}/ln2`] = [B * T, d];
+    out[`l${l}/ff1`] = [B * T, cfg.ffn];
+    out[`l${l}/ff2`] = [B * T, d];
+  }
+  out['lnf'] = [B * T, d];
+  out['logits'] = [T * B, cfg.maxTokens];
+  return out;
+}
+
+/** Per-example squared gradient norms over every parameter (ghost norms, one backward pass); ℓ_i = mean CE over the row's positions. */
+export function ghostNormsSq(p: Params, cfg: NetworkConfig, b: DpBatch): { normsSq: tf.Tensor1D; loss: number } {
+  const { B, T } = b;
+  const d = cfg.width;
+  const shapes = hookShapes(cfg, B, T);
+  const names = Object.keys(shapes);
+  const acts: Hooks = {};
+  try {
+    return tf.tidy(() => {
+      const es = names.map((n) => tf.zeros(shapes[n]));
+      const f = (...e: tf.Tensor[]) => {
+        const E: Hooks = {};
+        names.forEach((n, i) => (E[n] = e[i]));
+        return tf.div(tf.sum(positionLosses(p, cfg, b, E, acts)), T) as tf.Scalar;
+      };
+      const { value, grads } = tf.valueAndGrads(f)(es);
+      const G: Hooks = {};
+      names.forEach((n, i) => (G[n] = grads[i]));
+      const seq = (t: tf.Tensor, w: number) => tf.reshape(t, [B, T, w]) as tf.Tensor3D;
+      const rowSq = (t: tf.Tensor3D) => tf.sum(tf.square(t), [1, 2]);
+      // embeddings: token, previous column, target column — each row's positions hit distinct rows
+      let n2 = tf.mul(rowSq(seq(G.x0, d)), 3) as tf.Tensor;
+      const lnNorm = (name: string) => {
+        const g = seq(G[name], d);
+        return tf.add(tf.sum(tf.square(tf.sum(tf.mul(g, seq(acts[name], d)), 1)), 1), tf.sum(tf.square(tf.sum(g, 1)), 1));
+      };
+      const denseNorm = (name: string, inW: number, outW: number) => sequenceGhostNormsSq(seq(acts[name], inW), seq(G[name], outW));
+      for (let l = 0; l < cfg.layers; l++) {
+        n2 = tf.add(n2, lnNorm(`l${l}/ln1`));
+        n2 = tf.add(n2, denseNorm(`l${l}/qkv`, d, 3 * d));
+        n2 = tf.add(n2, denseNorm(`l${l}/o`, d, d));
+        n2 = tf.add(n2, lnNorm(`l${l}/ln2`));
+        n2 = tf.add(n2, denseNorm(`l${l}/ff1`, d, cfg.ffn));
+        n2 = tf.add(n2, denseNorm(`l${l}/ff2`, cfg.ffn, d));
+      }
+      n2 = tf.add(n2, lnNorm('lnf'));
+      // heads: position t uses its own column's head, so no cross-position terms
+      const h2 = tf.sum(tf.square(seq(acts.head, d)), 2); // [B, T]
+      const g2 = tf.transpose(tf.sum(tf.square(tf.reshape(G.logits, [T, B, cfg.maxTokens])), 2)); // [B, T]
+      n2 = tf.add(n2, tf.sum(tf.mul(tf.add(h2, 1), g2), 1));
+      return { normsSq: n2 as tf.Tensor1D, loss: value.dataSync()[0] };
+    });
+  } finally {
+    for (const t of Object.values(acts)) t.dispose();
+  }
+}
+
+/** Σ_i s_i ∇ℓ_i with s_i = min(1, C/‖∇ℓ_i‖): ghost norms, then one backward pass of the reweighted loss. */
+export function clippedSumGhost(p: Params, cfg: NetworkConfig, b: DpBatch, clipNorm: number): { grads: Record<string, tf.Tensor>; loss: number } {
+  const { normsSq, loss: lossValue } = ghostNormsSq(p, cfg, b);
+  const vars = Object.values(p);
+  const grads = tf.tidy(() => {
+    const s = clipScales(normsSq, clipNorm);
+    const w = tf.reshape(tf.tile(tf.reshape(s, [1, b.B]), [b.T, 1]), [b.T * b.B]); // position-major weights
+    const { grads } = tf.variableGrads(() => tf.div(tf.sum(tf.mul(positionLosses(p, cfg, b), w)), b.T) as tf.Scalar, vars);
+    return grads;
+  });
+  normsSq.dispose();
+  return { grads, loss: lossValue };
+}
+
+/** Reference: per-example gradients by single-example backward passes; also their squared norms. */
+export function clippedSumLoop(p: Params, cfg: NetworkConfig, b: DpBatch, clipNorm: number): { grads: Record<string, tf.Tensor>; loss: number; normsSq: Float32Array } {
+  const vars = Object.values(p);
+  const { B, T } = b;
+  const sum: Record<string, tf.Tensor> = {};
+  for (const v of vars) sum[v.name] = tf.zerosLike(v);
+  const normsSq = new Float32Array(B);
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const one: DpBatch = {
+      ...b,
+      B: 1,
+      prev: b.prev.slice(i * T, (i + 1) * T),
+      target: Int32Array.from({ length: T }, (_, t) => b.target[t * B + i]),
+    };
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => tf.div(tf.sum(positionLosses(p, cfg, one)), T) as tf.Scalar, vars);
+      let n2 = tf.scalar(0);
+      for (const v of vars) n2 = tf.add(n2, tf.sum(tf.square(grads[v.name])));
+      const nv = n2.dataSync()[0];
+      normsSq[i] = nv;
+      const s = Math.min(1, clipNorm / (Math.sqrt(nv) + 1e-12));
+      for (const v of vars) {
+        const next = tf.keep(tf.add(sum[v.name], tf.mul(grads[v.name], s)));
+        sum[v.name].dispose();
+        sum[v.name] = next;
+      }
+      total += value.dataSync()[0];
+    });
+  }
+  return { grads: sum, loss: total, normsSq };
 }
