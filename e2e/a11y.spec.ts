@@ -26,6 +26,7 @@ test('axe finds no serious or critical violation in any state of the app', async
     await tabs.nth(i).click();
     await expectNoSeriousViolations(page, `tab ${await tabs.nth(i).innerText()}`);
   }
+  if (await tabs.count()) await tabs.first().click();
 
   await train(page, { epochs: 2, backend: 'wasm' });
   await expectNoSeriousViolations(page, 'after training');
@@ -33,6 +34,17 @@ test('axe finds no serious or critical violation in any state of the app', async
   await page.getByTestId('generate').click();
   await expect(page.getByTestId('download')).toBeVisible({ timeout: 120_000 });
   await expectNoSeriousViolations(page, 'synthetic data ready');
+
+  // Each tab again, now with results (report and privacy computed).
+  for (let i = 0; i < (await tabs.count()); i++) {
+    const tab = tabs.nth(i);
+    await tab.click();
+    const id = (await tab.getAttribute('data-testid')) ?? '';
+    const ready = { 'tab-report': 'report-ready', 'tab-privacy': 'privacy-ready' }[id];
+    if (ready) await expect(page.getByTestId(ready)).toBeVisible({ timeout: 180_000 });
+    await expectNoSeriousViolations(page, `tab ${await tab.innerText()} with results`);
+  }
+  if (await tabs.count()) await tabs.first().click();
 
   const forget = page.getByTestId('forget-everything');
   if (await forget.count()) {

@@ -56,22 +56,25 @@ export function expectSyntheticCsv(text: string, rows: number, header = HEART_HE
  */
 export async function exerciseOptionalSteps(page: Page): Promise<string[]> {
   const done: string[] = [];
-  for (const id of ['evaluate', 'run-evaluation', 'privacy-check']) {
+  const download = async (id: string) => {
     const b = page.getByTestId(id);
-    if ((await b.count()) && (await b.first().isEnabled())) {
-      await b.first().click();
-      await page.waitForTimeout(200);
-      await expect(page.getByTestId('report')).toBeVisible({ timeout: 180_000 }).catch(() => undefined);
-      done.push(id);
-    }
-  }
-  for (const id of ['export-arrow', 'export-parquet', 'export-sql', 'export-metadata-sidecar', 'export-model', 'export-report']) {
-    const b = page.getByTestId(id);
-    if ((await b.count()) && (await b.first().isEnabled())) {
-      const dl = page.waitForEvent('download', { timeout: 60_000 }).catch(() => null);
-      await b.first().click();
-      if (await dl) done.push(id);
-    }
+    if (!(await b.count()) || !(await b.first().isEnabled())) return;
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), b.first().click()]);
+    if (dl) done.push(id);
+  };
+  // Other export formats, where the UI offers them.
+  for (const id of ['export-arrow', 'export-parquet', 'export-sql', 'export-postgres', 'export-metadata-sidecar', 'export-sidecar', 'export-model']) await download(id);
+  // Evaluation: the report and privacy tabs compute in a worker, then export.
+  for (const [tab, ready, exports] of [
+    ['tab-report', 'report-ready', ['export-report-json', 'export-report-html']],
+    ['tab-privacy', 'privacy-ready', ['export-privacy-json']],
+  ] as const) {
+    const t = page.getByTestId(tab);
+    if (!(await t.count())) continue;
+    await t.click();
+    await expect(page.getByTestId(ready)).toBeVisible({ timeout: 180_000 });
+    done.push(tab);
+    for (const id of exports) await download(id);
   }
   return done;
 }
