@@ -41,7 +41,6 @@ export function DataSection() {
         data-testid="dropzone"
         role="button"
         tabIndex={0}
-        aria-label="Drop a CSV file here, or press Enter to choose one"
         onKeyDown={onKey}
         onClick={() => input.current?.click()}
         onDragEnter={(e) => {
