@@ -4,11 +4,57 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestText } from '../../data/index';
 import { CTGAN } from '../../models/ctgan/ctgan';
 import { DATA_DIR, initTestBackend } from '../test-utils';
-import { DpCTGAN } from './dp-ctgan';
+import * as tf from '@tensorflow/tfjs';
+import { denseParams } from '../../models/layers/dense';
+import type { NamedVariables } from '../../models/training';
+import { DpCTGAN, clippedCriticSums, criticForward } from './dp-ctgan';
 import type { PrivacyReceipt } from './rdp-accountant';
 
 describe('DP CTGAN', () => {
   beforeAll(initTestBackend);
+
+  it('clipped critic sums equal per-row gradients clipped one by one', () => {
+    const dims = [6, 5];
+    const c: NamedVariables = {};
+    let d = 4;
+    dims.forEach((h, i) => {
+      const p = denseParams(`c${i}`, d, h, 10 + i);
+      c[`c${i}/w`] = p.w;
+      c[`c${i}/b`] = p.b;
+      d = h;
+    });
+    const out = denseParams('cout', d, 1, 20);
+    c['cout/w'] = out.w;
+    c['cout/b'] = out.b;
+    tf.tidy(() => Object.values(c).forEach((v) => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.5, 'float32', 3)))));
+    const n = 7;
+    const x = tf.randomNormal([n, 4], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const sign = tf.tensor2d([-1, -1, -1, 1, 1, 1, 1], [n, 1]);
+    const clip = 0.3;
+    const r = clippedCriticSums(c, dims, x, sign, 99, clip);
+    const norms = r.normsSq.dataSync();
+    const names = Object.keys(c);
+    const ref: Record<string, Float32Array> = Object.fromEntries(names.map((k) => [k, new Float32Array(c[k].size)]));
+    let clipped = 0;
+    for (let i = 0; i < n; i++) {
+      tf.tidy(() => {
+        const pick = tf.oneHot(tf.tensor1d([i], 'int32'), n).reshape([n, 1]);
+        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(criticForward(c, dims, x, 99, undefined, undefined, true), tf.mul(sign, pick))) as tf.Scalar, names.map((k) => c[k]));
+        let n2 = 0;
+        for (const k of names) n2 += tf.sum(tf.square(grads[c[k].name])).dataSync()[0];
+        expect(Math.abs(n2 - norms[i]) / n2).toBeLessThan(1e-3);
+        const s = Math.min(1, clip / Math.sqrt(n2));
+        if (s < 1) clipped++;
+        for (const k of names) grads[c[k].name].dataSync().forEach((g, j) => (ref[k][j] += s * g));
+      });
+    }
+    expect(clipped).toBeGreaterThan(0);
+    for (const k of names) {
+      const got = r.sums[k].dataSync();
+      ref[k].forEach((v, j) => expect(Math.abs(got[j] - v)).toBeLessThan(1e-4 + 1e-3 * Math.abs(v)));
+    }
+    for (const t of [...Object.values(r.sums), r.normsSq, x, sign, ...Object.values(c)]) t.dispose();
+  });
 
   it('trains the critic within the budget, saves a receipt and samples through CTGAN.load', async () => {
     const { table, schema } = await ingestText(fs.readFileSync(path.join(DATA_DIR, 'heart_cleveland.csv'), 'utf8'), 'heart_cleveland.csv');

@@ -239,25 +239,8 @@ export class DpCTGAN implements Generator {
     return dense(h, g['gout/w'] as tf.Variable, g['gout/b'] as tf.Variable);
   }
 
-  /**
-   * Critic forward. With `perturb` (one zero tensor per layer, batch × out) each pre-activation gets
-   * its E added, so ∂L/∂E is that layer's per-example output gradient G; `inputs` collects each layer's A.
-   */
   private criticForward(x: tf.Tensor2D, dropoutSeed: number, perturb?: tf.Tensor[], inputs?: tf.Tensor2D[], inputGrad = false): tf.Tensor2D {
-    const c = this.critic;
-    const dims = this.options.criticDims;
-    let h = x;
-    const layer = (k: number, name: string, a: tf.Tensor2D, ig: boolean) => {
-      if (inputs) inputs[k] = tf.keep(a);
-      const y = dense(a, c[`${name}/w`] as tf.Variable, c[`${name}/b`] as tf.Variable, 'linear', 0, ig);
-      return perturb ? (tf.add(y, perturb[k]) as tf.Tensor2D) : y;
-    };
-    dims.forEach((_, i) => {
-      const a = layer(i, `c${i}`, h, inputGrad || i > 0);
-      const m = tf.mul(tf.step(tf.sub(tf.randomUniform(a.shape, 0, 1, 'float32', dropoutSeed + i), 0.5)), 2);
-      h = tf.mul(tf.leakyRelu(a, SLOPE), m) as tf.Tensor2D;
-    });
-    return layer(dims.length, 'cout', h, true);
+    return criticForward(this.critic, this.options.criticDims, x, dropoutSeed, perturb, inputs, inputGrad);
   }
 
   async fit(
@@ -398,7 +381,6 @@ export class DpCTGAN implements Generator {
     const realCond = C ? this.realConds(buf, B, D, dataRng) : null;
     const fakeCb: CondBatch | null = C ? cv.sampleOriginal(F, dataRng) : null;
     const [zSeed, gSeed, dSeed] = [rng.seed(), rng.seed(), rng.seed()];
-    const names = [...o.criticDims.map((_, i) => `c${i}`), 'cout'];
     const grads: Record<string, tf.Tensor> = {};
     let lossValue = 0;
     tf.tidy(() => {
@@ -416,20 +398,9 @@ export class DpCTGAN implements Generator {
       const n = B + F;
       // Wasserstein critic loss, summed: Σ fake y − Σ real y (means come from dividing by the expected batch)
       const sign = tf.tensor2d(Float32Array.from({ length: n }, (_, i) => (i < B ? -1 : 1)), [n, 1]);
-      const inputs: tf.Tensor2D[] = [];
-      const es = names.map((nm) => tf.zeros([n, (this.critic[`${nm}/b`] as tf.Variable).shape[0]]));
-      const f = (...e: tf.Tensor[]) => tf.sum(tf.mul(this.criticForward(x, dSeed, e, inputs), sign)) as tf.Scalar;
-      const { value, grads: ge } = tf.valueAndGrads(f)(es);
-      lossValue = value.dataSync()[0] / F;
-      let normsSq = denseGhostNormsSq(inputs[0], ge[0] as tf.Tensor2D);
-      for (let k = 1; k < names.length; k++) normsSq = tf.add(normsSq, denseGhostNormsSq(inputs[k], ge[k] as tf.Tensor2D)) as tf.Tensor1D;
-      const scales = clipScales(normsSq, o.clipNorm);
-      names.forEach((nm, k) => {
-        const g = clippedDenseGrads(inputs[k], ge[k] as tf.Tensor2D, scales);
-        grads[`${nm}/w`] = tf.keep(addNoise(g.dW, noise, o.clipNorm, expectedBatch));
-        grads[`${nm}/b`] = tf.keep(addNoise(g.db, noise, o.clipNorm, expectedBatch));
-      });
-      for (const t of inputs) t.dispose();
+      const r = clippedCriticSums(this.critic, o.criticDims, x, sign, dSeed, o.clipNorm);
+      lossValue = r.loss / F;
+      for (const [nm, g] of Object.entries(r.sums)) grads[nm] = tf.keep(addNoise(g, noise, o.clipNorm, expectedBatch));
     });
     this.cOpt!.apply(this.critic, grads);
     for (const g of Object.values(grads)) g.dispose();
@@ -510,5 +481,71 @@ export class DpCTGAN implements Generator {
     this.layout = null;
     this.cOpt?.dispose();
     this.cOpt = null;
+  }
+}
+
+/**
+ * The critic (models/ctgan's: dense → LeakyReLU 0.2 → dropout 0.5, then → 1). With `perturb` (one zero
+ * tensor per layer, batch × out) each layer's pre-activation gets its E added, so ∂L/∂E is that layer's
+ * per-example output gradient G; `inputs` collects each layer's input A.
+ */
+export function criticForward(
+  c: NamedVariables,
+  dims: number[],
+  x: tf.Tensor2D,
+  dropoutSeed: number,
+  perturb?: tf.Tensor[],
+  inputs?: tf.Tensor2D[],
+  inputGrad = false,
+): tf.Tensor2D {
+  let h = x;
+  const layer = (k: number, name: string, a: tf.Tensor2D, ig: boolean) => {
+    if (inputs) inputs[k] = tf.keep(a);
+    const y = dense(a, c[`${name}/w`] as tf.Variable, c[`${name}/b`] as tf.Variable, 'linear', 0, ig);
+    return perturb ? (tf.add(y, perturb[k]) as tf.Tensor2D) : y;
+  };
+  dims.forEach((_, i) => {
+    const a = layer(i, `c${i}`, h, inputGrad || i > 0);
+    const m = tf.mul(tf.step(tf.sub(tf.randomUniform(a.shape, 0, 1, 'float32', dropoutSeed + i), 0.5)), 2);
+    h = tf.mul(tf.leakyRelu(a, SLOPE), m) as tf.Tensor2D;
+  });
+  return layer(dims.length, 'cout', h, true);
+}
+
+/**
+ * Σ_i s_i ∇(sign_i·y_i) over the critic's weights with s_i = min(1, C/‖∇(sign_i·y_i)‖) (ghost norms:
+ * rows do not interact in the critic — no batch norm, per-row dropout), before noise. Caller disposes.
+ */
+export function clippedCriticSums(
+  critic: NamedVariables,
+  dims: number[],
+  x: tf.Tensor2D,
+  sign: tf.Tensor2D,
+  dropoutSeed: number,
+  clipNorm: number,
+): { sums: Record<string, tf.Tensor>; normsSq: tf.Tensor1D; loss: number } {
+  const names = [...dims.map((_, i) => `c${i}`), 'cout'];
+  const n = x.shape[0];
+  const inputs: tf.Tensor2D[] = [];
+  let loss = 0;
+  try {
+    return tf.tidy(() => {
+      const es = names.map((nm) => tf.zeros([n, (critic[`${nm}/b`] as tf.Variable).shape[0]]));
+      const f = (...e: tf.Tensor[]) => tf.sum(tf.mul(criticForward(critic, dims, x, dropoutSeed, e, inputs), sign)) as tf.Scalar;
+      const { value, grads: ge } = tf.valueAndGrads(f)(es);
+      loss = value.dataSync()[0];
+      let normsSq = denseGhostNormsSq(inputs[0], ge[0] as tf.Tensor2D);
+      for (let k = 1; k < names.length; k++) normsSq = tf.add(normsSq, denseGhostNormsSq(inputs[k], ge[k] as tf.Tensor2D)) as tf.Tensor1D;
+      const scales = clipScales(normsSq, clipNorm);
+      const sums: Record<string, tf.Tensor> = {};
+      names.forEach((nm, k) => {
+        const g = clippedDenseGrads(inputs[k], ge[k] as tf.Tensor2D, scales);
+        sums[`${nm}/w`] = g.dW;
+        sums[`${nm}/b`] = g.db;
+      });
+      return { sums, normsSq, loss };
+    });
+  } finally {
+    for (const t of inputs) if (t !== x) t.dispose(); // the first layer's input is the caller's x
   }
 }
