@@ -34,4 +34,23 @@ describe('DP entry', () => {
     expect((await loaded.sample(20, 3)).numRows).toBe(20);
     loaded.dispose();
   }, 60_000);
+
+  it('a stopped run keeps the receipt of the steps actually taken (ε below the target)', async () => {
+    const { table, schema } = await ingestText(fs.readFileSync(path.join(DATA_DIR, 'heart_cleveland.csv'), 'utf8'), 'heart_cleveland.csv');
+    const stop = new AbortController();
+    const { generator, result, receipt } = await fitDp(
+      'transformer',
+      table,
+      schema,
+      { epsilon: 2, epochs: 3, batchSize: 100, width: 8, heads: 2, ffn: 8, seed: 2 },
+      () => stop.abort(),
+      stop.signal,
+    );
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.epochs).toBe(1);
+    expect(receipt.steps).toBe(3); // round(303/100) steps of the first epoch
+    expect(receipt.epsilon).toBeLessThan(2);
+    expect(generator.save().privacy).toEqual(receipt);
+    generator.dispose();
+  }, 60_000);
 });
