@@ -21,7 +21,9 @@ function keep(p: PluginOption): PluginOption {
 }
 
 export default defineConfig(async (env: ConfigEnv) => {
-  const resolved: UserConfig = typeof base === 'function' ? await base(env) : await base;
+  // vite.config.ts may export an object or a function of the env.
+  const exported = base as UserConfig | ((env: ConfigEnv) => UserConfig | Promise<UserConfig>);
+  const resolved: UserConfig = typeof exported === 'function' ? await exported(env) : exported;
   const { plugins = [], test: _test, ...rest } = resolved as UserConfig & { test?: unknown };
   return mergeConfig(rest, {
     base: './',

@@ -14,7 +14,9 @@ function names(p: PluginOption): string[] {
 }
 
 export default defineConfig(async (env: ConfigEnv) => {
-  const resolved: UserConfig = typeof base === 'function' ? await base(env) : await base;
+  // vite.config.ts may export an object or a function of the env.
+  const exported = base as UserConfig | ((env: ConfigEnv) => UserConfig | Promise<UserConfig>);
+  const resolved: UserConfig = typeof exported === 'function' ? await exported(env) : exported;
   const { test: _t, ...rest } = resolved as UserConfig & { test?: unknown };
   const have = names(rest.plugins ?? []);
   const extra = [have.includes('doppel-csp') ? null : cspPlugin(), have.includes('doppel-pwa') ? null : pwaPlugin()];
