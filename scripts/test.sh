@@ -31,8 +31,9 @@ if ! npx tsc --noEmit -p tsconfig.json; then extra_failed=$((extra_failed + 1));
 step "unit tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$OUT/vitest.json" || status=1
 
-step "build"
+step "build (served app, then the single-file offline build)"
 if ! npx vite build; then extra_failed=$((extra_failed + 1)); status=1; fi
+if npx vite build -c vite.single.config.ts --logLevel warn; then export DOPPEL_SINGLE_PREBUILT=1; else extra_failed=$((extra_failed + 1)); status=1; fi
 
 step "e2e (playwright)"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$OUT/playwright.json" npx playwright test --reporter=list,json || status=1

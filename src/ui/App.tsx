@@ -1,4 +1,4 @@
-import { useEffect, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore, type View } from './store';
 import { DataSection } from './components/DataSection';
 import { SchemaSection } from './components/SchemaSection';
@@ -6,6 +6,7 @@ import { TrainSection } from './components/TrainSection';
 import { DownloadSection } from './components/DownloadSection';
 import { ReportView } from './components/ReportView';
 import { PrivacyView } from './components/PrivacyView';
+import { forgetEverythingAndReload } from '../offline/session-sync';
 
 function ErrorBanner() {
   const error = useStore((s) => s.error);
@@ -63,16 +64,40 @@ function Tabs() {
   );
 }
 
-export function App() {
+function Forget() {
+  const [asking, setAsking] = useState(false);
+  if (!asking)
+    return (
+      <button type="button" className="link" data-testid="forget-everything" onClick={() => setAsking(true)}>
+        Forget everything on this machine
+      </button>
+    );
+  return (
+    <span className="row gap wrap" role="group" aria-label="Confirm forgetting">
+      <span>Delete the saved table, settings, models and reports from this browser?</span>
+      <button type="button" className="secondary" data-testid="forget-confirm" onClick={() => void forgetEverythingAndReload()}>
+        Yes, forget everything
+      </button>
+      <button type="button" className="link" onClick={() => setAsking(false)}>
+        Keep
+      </button>
+    </span>
+  );
+}
+
+export function App({ restored = Promise.resolve(false) }: { restored?: Promise<boolean> }) {
   const loadSample = useStore((s) => s.loadSample);
   const view = useStore((s) => s.view);
   const started = useRef(false);
   useEffect(() => {
-    // The bundled sample is loaded and ready on first open (StrictMode runs effects twice in dev).
+    // The bundled sample is loaded and ready on first open, unless a saved session came back
+    // (StrictMode runs effects twice in dev, hence the ref).
     if (started.current) return;
     started.current = true;
-    if (!useStore.getState().dataset) void loadSample();
-  }, [loadSample]);
+    void restored.then(() => {
+      if (!useStore.getState().dataset && !useStore.getState().loading) void loadSample();
+    });
+  }, [loadSample, restored]);
 
   return (
     <>
@@ -111,7 +136,10 @@ export function App() {
         )}
       </main>
       <footer className="foot muted small">
-        Bundled sample: Heart Disease (Cleveland) — Janosi A, Steinbrunn W, Pfisterer M, Detrano R (1988), UCI Machine Learning Repository, CC BY 4.0.
+        <p>
+          Your data stays in this browser (saved locally so a reload keeps your place). <Forget />
+        </p>
+        <p>Bundled sample: Heart Disease (Cleveland) — Janosi A, Steinbrunn W, Pfisterer M, Detrano R (1988), UCI Machine Learning Repository, CC BY 4.0.</p>
       </footer>
     </>
   );

@@ -10,7 +10,8 @@ import type { TableSchema } from '../core/schema/types';
 import type { BackendName, BackendPreference, GeneratorKind, TrainProgress } from '../core/models/types';
 import type { EvaluationReport } from '../core/evaluate';
 import type { PrivacyReport } from '../core/privacy';
-import { Comlink, evaluateWorker, ingestWorker, resetEvaluateWorker, resetTrainWorker, trainWorker } from './workers';
+import { publicFileUrl } from '../offline/public-url';
+import { Comlink, evaluateWorker, ingestWorker, resetEvaluateWorker, setTrainCrashHandler, trainCall, trainWorker } from './workers';
 
 export const SAMPLE_NAME = 'heart_cleveland.csv';
 
@@ -191,7 +192,7 @@ export const useStore = create<State>((set, get) => ({
 
   async loadSample() {
     try {
-      const res = await fetch(new URL(SAMPLE_NAME, document.baseURI));
+      const res = await fetch(publicFileUrl(SAMPLE_NAME));
       if (!res.ok) throw new Error(`The bundled sample could not be read (HTTP ${res.status}).`);
       const blob = await res.blob();
       await get().loadFile(blob, SAMPLE_NAME, { isSample: true });
@@ -256,9 +257,8 @@ export const useStore = create<State>((set, get) => ({
       set({ train: { ...t, status: 'training', progress: p, backend: p.backend, history: [...t.history, point] } });
     });
     try {
-      const worker = trainWorker();
       // Copy, not transfer: the page keeps its bytes for the report and for retraining.
-      const out = await worker.train(
+      const out = await trainCall((worker) => worker.train(
         {
           ipc: d.ipc.slice(),
           schema: d.schema,
@@ -268,7 +268,7 @@ export const useStore = create<State>((set, get) => ({
           holdoutFraction: s.holdout ? 0.2 : 0,
         },
         onProgress,
-      );
+      ));
       const t = get().train;
       if (out.cancelled) {
         set({ train: { ...t, status: 'cancelled', backend: out.backend, message: 'Training was cancelled.' } });
@@ -302,7 +302,7 @@ export const useStore = create<State>((set, get) => ({
     try {
       await trainWorker().cancel();
     } catch {
-      resetTrainWorker();
+      /* the worker is gone: the supervisor restarts it */
     }
   },
 
@@ -314,7 +314,7 @@ export const useStore = create<State>((set, get) => ({
     set({ sampling: { done: 0, total: n }, synthetic: null, error: null });
     const onProgress = Comlink.proxy((done: number, total: number) => set({ sampling: { done, total } }));
     try {
-      const r = await trainWorker().sample(n, seed, onProgress);
+      const r = await trainCall((w) => w.sample(n, seed, onProgress));
       set({ synthetic: { csv: r.csv, ipc: r.ipc, rows: r.rows, fileName: syntheticFileName(d.name), seed }, sampling: null });
     } catch (e) {
       set({ sampling: null, error: `Sampling failed: ${message(e)}` });
@@ -398,6 +398,21 @@ export const useStore = create<State>((set, get) => ({
     });
   },
 }));
+
+setTrainCrashHandler((e) => {
+  const t = useStore.getState().train;
+  useStore.setState({
+    error: e.message,
+    sampling: null,
+    // The restarted worker holds no model: a finished one has to be trained again.
+    train:
+      t.status === 'training' || t.status === 'starting'
+        ? { ...t, status: 'failed', message: e.message }
+        : t.status === 'done'
+          ? { ...t, status: 'idle', message: 'The trained model was lost when the worker restarted; train again.' }
+          : t,
+  });
+});
 
 /** The last file that failed on ragged rows, for "skip these rows". */
 let pendingRagged: { file: Blob; name: string } | null = null;

@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import type { IngestWorkerApi } from '../../workers/ingest.worker';
 import type { TrainWorkerApi } from '../../workers/train.worker';
 import type { EvaluateWorkerApi } from '../../workers/evaluate.worker';
+import { SupervisedWorker, type WorkerCrashError } from '../offline/supervise';
 
 interface Handle<T> {
   worker: Worker;
@@ -10,7 +11,13 @@ interface Handle<T> {
 }
 
 let ingest: Handle<IngestWorkerApi> | null = null;
-let train: Handle<TrainWorkerApi> | null = null;
+let train: SupervisedWorker<Comlink.Remote<TrainWorkerApi>> | null = null;
+let onTrainCrash: ((e: WorkerCrashError) => void) | null = null;
+
+/** Where a training-worker crash is reported (the store shows it; the loaded table stays). */
+export function setTrainCrashHandler(f: (e: WorkerCrashError) => void): void {
+  onTrainCrash = f;
+}
 let evaluate: Handle<EvaluateWorkerApi> | null = null;
 
 export function evaluateWorker(): Comlink.Remote<EvaluateWorkerApi> {
@@ -35,18 +42,26 @@ export function ingestWorker(): Comlink.Remote<IngestWorkerApi> {
   return ingest.api;
 }
 
-export function trainWorker(): Comlink.Remote<TrainWorkerApi> {
-  if (!train) {
-    const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'doppel-train' });
-    train = { worker, api: Comlink.wrap<TrainWorkerApi>(worker) };
-  }
-  return train.api;
+function supervisedTrain(): SupervisedWorker<Comlink.Remote<TrainWorkerApi>> {
+  if (!train)
+    train = new SupervisedWorker(
+      () => new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'doppel-train' }),
+      {
+        wrap: (w) => Comlink.wrap<TrainWorkerApi>(w),
+        // The training worker holds only the model; the page re-sends the table with every run.
+        onCrash: (e) => onTrainCrash?.(e),
+      },
+    );
+  return train;
 }
 
-/** Throw the training worker away (stuck device or crash); the next call starts a fresh one. */
-export function resetTrainWorker(): void {
-  train?.worker.terminate();
-  train = null;
+export function trainWorker(): Comlink.Remote<TrainWorkerApi> {
+  return supervisedTrain().api;
+}
+
+/** A call that rejects with WorkerCrashError if the worker dies meanwhile (it is restarted). */
+export function trainCall<R>(f: (api: Comlink.Remote<TrainWorkerApi>) => Promise<R>): Promise<R> {
+  return supervisedTrain().call(f);
 }
 
 export { Comlink };

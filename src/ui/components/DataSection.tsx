@@ -55,7 +55,7 @@ export function DataSection() {
         onDrop={onDrop}
       >
         <strong>Drop a CSV file here</strong>
-        <span>or click to choose one (comma, semicolon, tab or pipe separated)</span>
+        <span>or click (or press Enter) to choose one — comma, semicolon, tab or pipe separated</span>
       </div>
       <input
         ref={input}

@@ -4,6 +4,18 @@ import { GENERATORS } from '../../core/models/registry';
 import type { BackendPreference, GeneratorKind } from '../../core/models/types';
 import { LossChart } from './LossChart';
 import { duration, int } from '../format';
+import { estimateRunMemory } from '../../offline/memory';
+import { trainableColumns, type TableSchema } from '../../core/schema/types';
+
+/** Rough width of one encoded row: one-hots for labels, ~10 mixture modes + a scalar for numbers, a bit per column with missing cells. */
+function encodedWidth(schema: TableSchema): number {
+  let w = 0;
+  for (const c of trainableColumns(schema)) {
+    w += c.kind === 'categorical' || c.kind === 'boolean' ? Math.max(1, c.distinct) : 11;
+    if (c.missing > 0) w += 1;
+  }
+  return Math.max(1, w);
+}
 
 const BACKENDS: { value: BackendPreference; label: string }[] = [
   { value: 'auto', label: 'Auto (WebGPU on a real GPU, else wasm)' },
@@ -47,6 +59,8 @@ export function TrainSection() {
   const cancel = useStore((s) => s.cancelTraining);
   if (!dataset) return null;
   const busy = train.status === 'starting' || train.status === 'training';
+  const rows = settings.holdout ? Math.ceil(dataset.schema.rows * 0.8) : dataset.schema.rows;
+  const memory = estimateRunMemory(rows, encodedWidth(dataset.schema), settings.model, settings.batchSize, { columns: dataset.schema.columns.length });
   const p = train.progress;
   const upd = (patch: Partial<Settings>) => set(patch);
   const lossText = p
@@ -103,6 +117,11 @@ export function TrainSection() {
           </div>
         </div>
       </details>
+      {memory.warning && (
+        <p className="notes" role="status" data-testid="memory-warning">
+          {memory.warning}
+        </p>
+      )}
       <div className="row gap">
         <button type="button" className="primary" data-testid="train" disabled={busy} onClick={() => void start()}>
           {train.status === 'done' ? 'Train again' : 'Train'}
