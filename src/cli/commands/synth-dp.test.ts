@@ -24,4 +24,18 @@ describe('doppel synth --epsilon', () => {
     const rows = readFileSync(path.join(dir, 'syn.csv'), 'utf8').trim().split('\n');
     expect(rows.length).toBe(304);
   });
+
+  it('with --public-domain spends no ε on ranges and category lists: categories come out as real labels', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'doppel-dp-'));
+    const out = path.join(dir, 'syn.csv');
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await synth([path.join(DATA, 'heart_cleveland.csv'), '-o', out, '--epochs', '3', '--epsilon', '3', '--public-domain'])).toBe(0);
+    } finally {
+      err.mockRestore();
+    }
+    const [header, ...rows] = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
+    const cp = header.indexOf('cp');
+    for (const r of rows) expect(['1.0', '2.0', '3.0', '4.0', '']).toContain(r[cp]);
+  });
 });

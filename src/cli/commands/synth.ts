@@ -73,11 +73,11 @@ export async function writeTableCsv(table: Table, schema: TableSchema, path: str
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['early-stopping', 'quiet']);
+  const args = parseArgs(argv, ['early-stopping', 'quiet', 'public-domain']);
   const [input, ...extra] = args.positional;
   const out = flag(args, 'out') ?? flag(args, 'o');
   const usage =
-    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col]] [--epsilon E [--delta D]]';
+    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col]] [--epsilon E [--delta D] [--public-domain]]';
   if (!input || !out) throw new UsageError(usage);
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const model = (flag(args, 'model') ?? 'tvae') as GeneratorKind;
@@ -124,6 +124,23 @@ export async function run(argv: string[]): Promise<number> {
   if (epsilon !== undefined) {
     options.epsilon = epsilon;
     if (delta !== undefined) options.delta = delta;
+    if (flag(args, 'public-domain') === 'true') {
+      // The user declares the value ranges and category lists public knowledge (clinical ranges, code
+      // lists), so no ε is spent estimating them; the receipt covers training only under that declaration.
+      const bounds: Record<string, [number, number]> = {};
+      const categories: Record<string, string[]> = {};
+      for (const c of schema.columns) {
+        if (c.excluded) continue;
+        if ((c.kind === 'continuous' || c.kind === 'integer' || c.kind === 'datetime') && c.min !== undefined && c.max !== undefined) bounds[c.name] = [c.min, c.max];
+        if ((c.kind === 'categorical' || c.kind === 'boolean') && c.categories) categories[c.name] = c.categories;
+      }
+      options.publicBounds = bounds;
+      options.publicCategories = categories;
+    } else
+      process.stderr.write(
+        'note: part of ε is spent estimating value ranges and category lists; on small tables rare categories come out suppressed. ' +
+          'If the ranges and category lists are public knowledge (clinical ranges, code lists), add --public-domain.\n',
+      );
   }
   if (epochs !== undefined) options.epochs = epochs;
   if (batchSize !== undefined) options.batchSize = batchSize;
