@@ -41,7 +41,7 @@ PLAYWRIGHT_JSON_OUTPUT_NAME="$OUT/playwright.json" npx playwright test --reporte
 # Count from the JSON reports; a missing report (the runner crashed) counts as a failure.
 read -r passed failed < <(node -e '
   const fs = require("fs");
-  let passed = 0, failed = Number(process.argv[3]);
+  let passed = 0, failed = Number(process.argv[2]);
   const read = (f) => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } catch { return null; } };
   const v = read(process.argv[1] + "/vitest.json");
   if (v) { passed += v.numPassedTests || 0; failed += v.numFailedTests || 0; if (v.success === false && !v.numFailedTests) failed += 1; }
