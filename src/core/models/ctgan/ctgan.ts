@@ -165,21 +165,27 @@ export class CTGAN implements Generator {
 
   /**
    * WGAN-GP penalty λ·E[(‖∇ₓ C(x̂)‖ − 1)²]. The input gradient is written out layer by layer (the critic is
-   * a plain MLP), so the penalty's own gradient needs no second-order autodiff.
+   * a plain MLP), so the penalty's own gradient needs no second-order autodiff. `slopes` (LeakyReLU
+   * derivative × dropout mask per layer at x̂) are constants taken outside the gradient tape: inside it the
+   * forward pass would be back-propagated too, to no effect (its only use is through a step function).
    */
-  private gradientPenalty(xhat: tf.Tensor2D, seed: number): tf.Scalar {
+  private gradientPenalty(slopes: tf.Tensor2D[]): tf.Scalar {
     const c = this.critic;
-    const { pre, masks } = this.criticForward(xhat, seed);
     const dims = this.options.criticDims;
     // d y / d h_last = W_outᵀ (same for every row)
     let g: tf.Tensor2D = tf.reshape(c['cout/w'], [1, -1]) as tf.Tensor2D;
     for (let i = dims.length - 1; i >= 0; i--) {
-      const slope = tf.add(tf.mul(tf.step(pre[i]), 1 - SLOPE), SLOPE);
-      g = tf.mul(tf.mul(g, masks[i]), slope) as tf.Tensor2D; // through dropout and LeakyReLU
+      g = tf.mul(g, slopes[i]) as tf.Tensor2D; // through dropout and LeakyReLU
       g = matMulFast(g, tf.transpose(c[`c${i}/w`]) as tf.Tensor2D); // through the linear layer
     }
     const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), 1), 1e-12));
     return tf.mul(tf.mean(tf.square(tf.sub(norm, 1))), this.options.gradientPenalty) as tf.Scalar;
+  }
+
+  /** Per layer at x: LeakyReLU slope × dropout mask (no gradient; see gradientPenalty). */
+  private penaltySlopes(xhat: tf.Tensor2D, seed: number): tf.Tensor2D[] {
+    const { pre, masks } = this.criticForward(xhat, seed);
+    return pre.map((a, i) => tf.mul(tf.add(tf.mul(tf.step(a), 1 - SLOPE), SLOPE), masks[i]) as tf.Tensor2D);
   }
 
   private pacify(rows: tf.Tensor2D, cond: tf.Tensor2D | null): tf.Tensor2D {
@@ -245,7 +251,7 @@ export class CTGAN implements Generator {
             const cb = condVec.empty ? null : condVec.sampleTrain(batch, dataRng);
             const idx = cb ? condVec.realRows(cb, table, encoder, dataRng) : sliceWrap(allRows, (s * o.criticSteps + k) * batch, batch);
             encoder.encodeRows(table, idx, dataRng, buf);
-            const [zSeed, gSeed, d1, d2, d3, aSeed] = [rng.seed(), rng.seed(), rng.seed(), rng.seed(), rng.seed(), rng.seed()];
+            const [zSeed, gSeed, d1, , d3, aSeed] = [rng.seed(), rng.seed(), rng.seed(), rng.seed(), rng.seed(), rng.seed()];
             const next = tf.tidy(() => {
               const cond = condTensor(cb);
               const real = tf.tensor2d(buf, [batch, D]);
@@ -256,10 +262,13 @@ export class CTGAN implements Generator {
               const fakeP = this.pacify(fake, cond);
               const alpha = tf.randomUniform([realP.shape[0], 1], 0, 1, 'float32', aSeed);
               const xhat = tf.add(tf.mul(alpha, realP), tf.mul(tf.sub(1, alpha), fakeP)) as tf.Tensor2D;
+              const slopes = this.penaltySlopes(xhat, d3);
+              // Real and fake groups through the critic as one batch (one product per layer, not two).
+              const both = tf.concat([realP, fakeP], 0) as tf.Tensor2D;
+              const sign = signColumn(realP.shape[0]);
               const { value, grads } = gradients(() => {
-                const yr = this.criticForward(realP, d1).y;
-                const yf = this.criticForward(fakeP, d2).y;
-                return tf.add(tf.sub(tf.mean(yf), tf.mean(yr)), this.gradientPenalty(xhat, d3)) as tf.Scalar;
+                const y = this.criticForward(both, d1).y;
+                return tf.add(tf.sum(tf.mul(y, sign)), this.gradientPenalty(slopes)) as tf.Scalar;
               }, this.critic);
               cOpt.apply(this.critic, grads);
               return tf.add(cSum, value);
@@ -415,4 +424,18 @@ function sliceWrap(all: Int32Array, start: number, count: number): Int32Array {
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) out[i] = all[(start + i) % all.length];
   return out;
+}
+
+const signs = new Map<number, tf.Tensor2D>();
+/** Kept [2n, 1] column: −1/n for the n real groups, +1/n for the n fake ones (mean(fake) − mean(real)). */
+function signColumn(n: number): tf.Tensor2D {
+  let t = signs.get(n);
+  if (!t || t.isDisposed) {
+    const v = new Float32Array(2 * n);
+    v.fill(-1 / n, 0, n);
+    v.fill(1 / n, n);
+    t = tf.tensor2d(v, [2 * n, 1]);
+    signs.set(n, t);
+  }
+  return t;
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Span } from '../../transform/types';
-import { matMulConst } from './dense';
+import { fastTanh, matMulConst } from './dense';
 
 export class SpanLayout {
   readonly width: number;
@@ -78,7 +78,7 @@ export class SpanLayout {
    * (Gumbel-softmax, Jang et al. 2017) when gumbelSeed is given, plain softmax otherwise.
    */
   activate(logits: tf.Tensor2D, tau = 1, gumbelSeed?: number): tf.Tensor2D {
-    const scalars = tf.mul(tf.tanh(logits), this.scalarMask);
+    const scalars = tf.mul(fastTanh(logits), this.scalarMask);
     if (!this.spanCount) return scalars as tf.Tensor2D;
     let x = logits;
     if (gumbelSeed !== undefined) {

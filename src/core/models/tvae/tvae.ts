@@ -10,7 +10,7 @@ import type { TableSchema } from '../../schema/types';
 import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
-import { dense, denseParams, matMulConst, rowMaxConst, uniqueName } from '../layers/dense';
+import { dense, denseParams, expNonPositive, fastTanh, matMulConst, rowMaxConst, uniqueName } from '../layers/dense';
 import { restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions,
@@ -162,7 +162,7 @@ export class TVAE implements Generator {
     const out = this.decode(z);
 
     const sigma = v['sigma'];
-    const diff = tf.mul(tf.sub(x, tf.tanh(out)), L.scalarMask);
+    const diff = tf.mul(tf.sub(x, fastTanh(out)), L.scalarMask);
     const gauss = tf.add(
       tf.div(tf.sum(tf.div(tf.square(diff), tf.mul(tf.square(sigma), 2))), B),
       tf.sum(tf.mul(tf.log(sigma), L.scalarMask)),
@@ -170,7 +170,7 @@ export class TVAE implements Generator {
     // Cross-entropy per softmax span, all spans at once: logsumexp via a span-membership matrix.
     const masked = tf.mul(out, L.softmaxMask);
     const m = rowMaxConst(masked as tf.Tensor2D);
-    const e = tf.mul(tf.exp(tf.sub(masked, m)), L.softmaxMask) as tf.Tensor2D;
+    const e = tf.mul(expNonPositive(tf.sub(masked, m) as tf.Tensor2D), L.softmaxMask) as tf.Tensor2D;
     const lse = tf.add(tf.log(tf.add(matMulConst(e, L.spanMatrix, L.spanMatrixT), 1e-30)), m);
     const ce = tf.div(tf.sub(tf.sum(lse), tf.sum(tf.mul(x, masked))), B);
     const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.exp(logvar)))), -0.5), B);
