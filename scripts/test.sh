@@ -12,12 +12,17 @@ if [ ! -d node_modules ]; then
   npm ci || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# Debian packages the tests use: chromium (e2e) and postgresql (the PostgreSQL export is loaded into a
+# throwaway server by a unit test).
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
-if [ ! -x "$CHROMIUM" ]; then
-  step "installing Debian's chromium (missing at $CHROMIUM)"
+missing=()
+[ -x "$CHROMIUM" ] || missing+=(chromium)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "installing Debian's ${missing[*]}"
   SUDO=""
   if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
-  $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium || echo "could not install chromium"
+  $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}" || echo "could not install ${missing[*]}"
 fi
 
 OUT="$(mktemp -d)"
