@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick | --full] [--models tvae,ctgan] [--epochs N] [--backend wasm|cpu] [--data file.csv]
+ * npm run bench [-- --quick | --full] [--models tvae,ctgan,transformer] [--epochs N] [--backend wasm|cpu] [--data file.csv]
  * Per generator on adult.csv (../shared/data): seconds per epoch, sampling rows/s, peak memory, and fidelity
  * (the evaluator's Column Shapes / Column Pair Trends) after a fixed number of epochs.
  * Writes bench/results/<time>-<mode>.json and a table to stdout. A benchmark, not a test: no assertions.
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const quick = flag(args, 'quick') === 'true';
   const full = flag(args, 'full') === 'true';
   const mode = full ? 'full' : quick ? 'quick' : 'standard';
-  const models = (flag(args, 'models') ?? 'tvae,ctgan').split(',').map((m) => m.trim()) as GeneratorKind[];
+  const models = (flag(args, 'models') ?? 'tvae,ctgan,transformer').split(',').map((m) => m.trim()) as GeneratorKind[];
   const defaultEpochs: Record<string, Record<GeneratorKind, number>> = {
     quick: { tvae: 3, ctgan: 2, transformer: 1 },
     standard: { tvae: 30, ctgan: 10, transformer: 3 },
