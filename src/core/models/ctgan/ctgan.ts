@@ -11,7 +11,7 @@ import type { TableSchema } from '../../schema/types';
 import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { Condition, FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
-import { dense, denseParams, matMulFast, uniqueName } from '../layers/dense';
+import { dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
 import { restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
@@ -176,7 +176,7 @@ export class CTGAN implements Generator {
     let g: tf.Tensor2D = tf.reshape(c['cout/w'], [1, -1]) as tf.Tensor2D;
     for (let i = dims.length - 1; i >= 0; i--) {
       g = tf.mul(g, slopes[i]) as tf.Tensor2D; // through dropout and LeakyReLU
-      g = matMulFast(g, tf.transpose(c[`c${i}/w`]) as tf.Tensor2D); // through the linear layer
+      g = matMulTransB(g, c[`c${i}/w`] as unknown as tf.Tensor2D); // through the linear layer
     }
     const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), 1), 1e-12));
     return tf.mul(tf.mean(tf.square(tf.sub(norm, 1))), this.options.gradientPenalty) as tf.Scalar;

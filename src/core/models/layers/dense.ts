@@ -91,6 +91,24 @@ export function matMulFast(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
+ * a·bᵀ with every product in plain (untransposed) form: value a·T(b); gradients dy·b and T(dy)·a, so only
+ * b and the small dy are transposed (matMulFast on T(b) would transpose the large b-shaped arrays twice more).
+ */
+export function matMulTransB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([ai, bi]);
+    return {
+      value: tf.matMul(ai as tf.Tensor2D, tf.transpose(bi) as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.matMul(dy as tf.Tensor2D, saved[1] as tf.Tensor2D),
+        tf.matMul(tf.transpose(dy) as tf.Tensor2D, saved[0] as tf.Tensor2D),
+      ],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(a, b) as tf.Tensor2D;
+}
+
+/**
  * Row-wise max treated as a constant (zero gradient): a logsumexp shift whose gradient cancels anyway;
  * tf.max's own gradient uses a broadcast Equal that is slow on wasm.
  */

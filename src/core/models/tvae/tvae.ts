@@ -158,7 +158,8 @@ export class TVAE implements Generator {
     const mu = dense(h, v['mu/w'] as tf.Variable, v['mu/b'] as tf.Variable);
     const logvar = dense(h, v['logvar/w'] as tf.Variable, v['logvar/b'] as tf.Variable);
     const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', noiseSeed);
-    const z = tf.add(mu, tf.mul(eps, tf.exp(tf.mul(logvar, 0.5)))) as tf.Tensor2D;
+    const std = tf.exp(tf.mul(logvar, 0.5));
+    const z = tf.add(mu, tf.mul(eps, std)) as tf.Tensor2D;
     const out = this.decode(z);
 
     const sigma = v['sigma'];
@@ -173,7 +174,7 @@ export class TVAE implements Generator {
     const e = tf.mul(expNonPositive(tf.sub(masked, m) as tf.Tensor2D), L.softmaxMask) as tf.Tensor2D;
     const lse = tf.add(tf.log(tf.add(matMulConst(e, L.spanMatrix, L.spanMatrixT), 1e-30)), m);
     const ce = tf.div(tf.sub(tf.sum(lse), tf.sum(tf.mul(x, masked))), B);
-    const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.exp(logvar)))), -0.5), B);
+    const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.square(std)))), -0.5), B);
     return tf.add(tf.mul(tf.add(gauss, ce), this.options.lossFactor), kl) as tf.Scalar;
   }
 
