@@ -37,10 +37,9 @@ import { Adam, TrainClock, Yielder, gradients, jsonOptions, serialiseWeights, ty
 import { currentBackend } from '../../models/backend';
 import { CTGAN } from '../../models/ctgan/ctgan';
 import { ConditionalVector, type CondBatch } from '../../models/ctgan/conditional-vector';
-import { readColumns } from '../columns';
 import { addNoise, clipScales, clippedDenseGrads, denseGhostNormsSq, poissonSample } from './dp-sgd';
 import { cryptoLaplace } from './crypto-random';
-import { dpPublicFacts, type DpColumnInput } from './dp-preprocess';
+import { trainingColumnFacts } from './dp-preprocess';
 import { RdpAccountant, defaultDelta, privacyReceipt, sigmaForEpsilon, type PrivacyReceipt } from './rdp-accountant';
 
 /** Options every DP generator understands. */
@@ -118,14 +117,7 @@ export function dpSimpleEncoding(
   factsBudget: { epsilon: number; delta: number },
   countsEpsilon = 0,
 ): DpEncoding {
-  const cols = trainableColumns(schema);
-  const read = readColumns(table, cols);
-  const inputs: DpColumnInput[] = read.map((c) =>
-    c.kind === 'numeric'
-      ? { name: c.name, kind: 'numeric', values: c.values, publicRange: o.publicBounds?.[c.name] }
-      : { name: c.name, kind: 'categorical', labels: c.labels, publicCategories: o.publicCategories?.[c.name] },
-  );
-  const facts = dpPublicFacts(inputs, factsBudget.epsilon, factsBudget.delta);
+  const { cols, read, facts } = trainingColumnFacts(table, schema, o, factsBudget.epsilon, factsBudget.delta);
   const params: SimpleEncoderParams = { version: 1, kind: 'simple', columns: [], counts: [] };
   const dpSchema: TableSchema = savedSchema({ ...schema, columns: schema.columns.map((c) => ({ ...c })) });
   for (const c of dpSchema.columns)

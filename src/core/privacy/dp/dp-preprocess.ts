@@ -11,6 +11,9 @@
  *   released only if count + Lap(1/ε) > 1 + ln(1/(2δ))/ε, so a label held by one patient shows up with
  *   probability ≤ δ.
  */
+import type { Table } from 'apache-arrow';
+import { trainableColumns, type ColumnSchema, type TableSchema } from '../../schema/types';
+import { readColumns, type PrivacyColumn } from '../columns';
 import { cryptoLaplace, cryptoUniform } from './crypto-random';
 
 function logSumExp(xs: Float64Array): number {
@@ -173,4 +176,25 @@ export function dpPublicFacts(columns: DpColumnInput[], epsilon: number, delta: 
 /** Basic composition of (ε, δ) parts. */
 export function composeBasic(parts: { epsilon: number; delta: number }[]): { epsilon: number; delta: number } {
   return parts.reduce((a, p) => ({ epsilon: a.epsilon + p.epsilon, delta: a.delta + p.delta }), { epsilon: 0, delta: 0 });
+}
+
+/**
+ * Every DP generator's first step: read its trainable columns and get their ranges and category lists from
+ * what the user declared public, or from DP estimates (spending ε, δ). Returns the raw columns for training.
+ */
+export function trainingColumnFacts(
+  table: Table,
+  schema: TableSchema,
+  declared: { publicBounds?: Record<string, [number, number]>; publicCategories?: Record<string, string[]> },
+  epsilon: number,
+  delta: number,
+): { cols: ColumnSchema[]; read: PrivacyColumn[]; facts: DpPublicFacts } {
+  const cols = trainableColumns(schema);
+  const read = readColumns(table, cols);
+  const inputs: DpColumnInput[] = read.map((c) =>
+    c.kind === 'numeric'
+      ? { name: c.name, kind: 'numeric', values: c.values, publicRange: declared.publicBounds?.[c.name] }
+      : { name: c.name, kind: 'categorical', labels: c.labels, publicCategories: declared.publicCategories?.[c.name] },
+  );
+  return { cols, read, facts: dpPublicFacts(inputs, epsilon, delta) };
 }

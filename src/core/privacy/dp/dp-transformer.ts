@@ -37,10 +37,9 @@ import { readRawColumn } from '../../sample/arrow';
 import { TabularTransformer, type ColumnOrder } from '../../models/transformer/transformer';
 import { columnTokeniser, withOffsets, type ColumnTokeniser, type ColumnVocab, type TableVocab } from '../../models/transformer/vocab';
 import { bmm, causalMask, columnLogits, dense, embed, initParams, type NetworkConfig, type Params } from '../../models/transformer/network';
-import { readColumns } from '../columns';
 import { cryptoNormal } from './crypto-random';
 import { clipScales, poissonSample, sequenceGhostNormsSq } from './dp-sgd';
-import { dpPublicFacts, type DpColumnInput } from './dp-preprocess';
+import { trainingColumnFacts } from './dp-preprocess';
 import { RdpAccountant, defaultDelta, privacyReceipt, sigmaForEpsilon, type PrivacyReceipt } from './rdp-accountant';
 import type { DpCommonOptions } from './dp-ctgan';
 
@@ -123,15 +122,7 @@ export class DpTransformer implements Generator {
 
   /** Vocabulary and saved schema from public facts or DP estimates (what preprocessing spends). */
   private dpVocab(table: Table, schema: TableSchema, eps: number, delta: number): { vocab: TableVocab; schema: TableSchema; spent: { epsilon: number; delta: number } } {
-    const o = this.options;
-    const cols = trainableColumns(schema);
-    const read = readColumns(table, cols);
-    const inputs: DpColumnInput[] = read.map((c) =>
-      c.kind === 'numeric'
-        ? { name: c.name, kind: 'numeric', values: c.values, publicRange: o.publicBounds?.[c.name] }
-        : { name: c.name, kind: 'categorical', labels: c.labels, publicCategories: o.publicCategories?.[c.name] },
-    );
-    const facts = dpPublicFacts(inputs, eps, delta);
+    const { cols, read, facts } = trainingColumnFacts(table, schema, this.options, eps, delta);
     this.notes = facts.notes;
     const dpSchema: TableSchema = savedSchema({ ...schema, columns: schema.columns.map((c) => ({ ...c })) });
     for (const c of dpSchema.columns) {
@@ -149,7 +140,7 @@ export class DpTransformer implements Generator {
         const b = facts.bounds[c.name];
         sc.min = b.min;
         sc.max = b.max;
-        return gridVocab(sc, b.min, b.max, o.maxBins);
+        return gridVocab(sc, b.min, b.max, this.options.maxBins);
       }
       const labels = facts.categories[c.name].filter((l): l is string => l !== null);
       sc.categories = labels;

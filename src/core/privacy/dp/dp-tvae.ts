@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Table } from 'apache-arrow';
-import { NUMERIC_KINDS, trainableColumns, type TableSchema } from '../../schema/types';
+import { NUMERIC_KINDS, type TableSchema } from '../../schema/types';
 import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../../models/types';
 import { dense, denseParams, matMulConst } from '../../models/layers/dense';
@@ -20,9 +20,8 @@ import { savedSchema } from '../../models/encoding';
 import { Adam, TrainClock, Yielder, jsonOptions, serialiseWeights, type NamedVariables } from '../../models/training';
 import { currentBackend } from '../../models/backend';
 import { TVAE } from '../../models/tvae/tvae';
-import { readColumns } from '../columns';
 import { addNoise, clipScales, clippedDenseGrads, denseGhostNormsSq, poissonSample } from './dp-sgd';
-import { dpPublicFacts, type DpColumnInput } from './dp-preprocess';
+import { trainingColumnFacts } from './dp-preprocess';
 import { RdpAccountant, defaultDelta, privacyReceipt, sigmaForEpsilon, type PrivacyReceipt } from './rdp-accountant';
 
 export interface DpTVAEOptions extends FitOptions {
@@ -74,15 +73,7 @@ export class DpTVAE implements Generator {
 
   /** Encoder parameters from public facts or DP estimates: aggregates that are safe to release. */
   private dpEncoder(table: Table, schema: TableSchema, eps: number, delta: number): { encoder: SimpleEncoder; spent: { epsilon: number; delta: number }; schema: TableSchema } {
-    const o = this.options;
-    const cols = trainableColumns(schema);
-    const read = readColumns(table, cols);
-    const inputs: DpColumnInput[] = read.map((c) =>
-      c.kind === 'numeric'
-        ? { name: c.name, kind: 'numeric', values: c.values, publicRange: o.publicBounds?.[c.name] }
-        : { name: c.name, kind: 'categorical', labels: c.labels, publicCategories: o.publicCategories?.[c.name] },
-    );
-    const facts = dpPublicFacts(inputs, eps, delta);
+    const { cols, read, facts } = trainingColumnFacts(table, schema, this.options, eps, delta);
     const params: SimpleEncoderParams = { version: 1, kind: 'simple', columns: [], counts: [] };
     const dpSchema: TableSchema = savedSchema({ ...schema, columns: schema.columns.map((c) => ({ ...c })) });
     // columns the model does not learn keep no data-derived facts either
