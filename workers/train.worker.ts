@@ -13,6 +13,15 @@ import { writeCsv } from '../src/core/export/csv';
 import { tfjsWasmPaths } from '../src/offline/wasm-paths';
 import { splitHoldout } from '../src/core/privacy/holdout';
 import { takeRows } from '../src/core/sample/arrow';
+import { loadGenerator } from '../src/core/models/registry';
+import type { Condition } from '../src/core/models/types';
+import { ConditionTooRareError, sampleWithRejection } from '../src/core/sample/rejection';
+import { toArrowIpc } from '../src/core/export/arrow-ipc';
+import { toParquet } from '../src/core/export/parquet';
+import { toPostgresScript } from '../src/core/export/postgres';
+import { generationSidecar, type SidecarInput } from '../src/core/export/sidecar';
+import type { PrivacyReceipt } from '../src/core/privacy/dp/rdp-accountant';
+import { LongitudinalGenerator, type SavedLongitudinalModel } from '../src/core/longitudinal/generator';
 
 export interface TrainRequest {
   ipc: Uint8Array;
@@ -54,9 +63,33 @@ function exclusive<R>(f: () => Promise<R>): Promise<R> {
   return run;
 }
 
-let generator: Generator | null = null;
+/** A row generator, or (when the schema names a patient id) a longitudinal one: same sample(n, seed) signature, n counts patients. */
+let generator: Generator | LongitudinalGenerator | null = null;
 let schema: TableSchema | null = null;
+/** The privacy receipt of the generator in use, when it came from a model file. */
+let privacyReceipt: unknown = null;
 let controller: AbortController | null = null;
+/** The last synthetic table, kept for the other export formats (never sent back whole). */
+let lastSynthetic: { table: Table; seed: number; conditions: Condition[] } | null = null;
+
+export type ExportFormat = 'csv' | 'arrow' | 'parquet' | 'postgres';
+
+export interface ExportRequest {
+  format: ExportFormat;
+  /** CSV: neutralise spreadsheet formulas in text cells (default true). */
+  formulaGuard?: boolean;
+  /** PostgreSQL: the table to create. */
+  tableName?: string;
+}
+
+/** What the page adds to the sidecar (the worker knows the generator, schema, seed and receipt). */
+export type SidecarRequest = Pick<SidecarInput, 'settings' | 'appVersion' | 'quality' | 'privacy' | 'source' | 'outputs' | 'notes'>;
+
+/** Direct conditioning: the transformer (any conditions), CTGAN (one category equality); else rejection sampling. */
+function conditionsDirect(g: Generator, s: TableSchema, conditions: readonly Condition[]): boolean {
+  const c = conditions.length === 1 && conditions[0].op === '=' ? s.columns.find((col) => col.name === conditions[0].column) : undefined;
+  return g.kind === 'transformer' || (g.kind === 'ctgan' && !!c && (c.kind === 'categorical' || c.kind === 'boolean'));
+}
 
 const api = {
   /** Initialise a backend and say which one is really in use. */
@@ -74,14 +107,70 @@ const api = {
   },
 
   /** Sample n rows in chunks (memory stays flat) and write them as CSV laid out like the input. */
-  sample(n: number, seed: number, onProgress?: (done: number, total: number) => void): Promise<SampleOutcome> {
-    return exclusive(() => sampleNow(n, seed, onProgress));
+  sample(n: number, seed: number, onProgress?: (done: number, total: number) => void, conditions: Condition[] = []): Promise<SampleOutcome> {
+    return exclusive(() => sampleNow(n, seed, onProgress, conditions));
+  },
+
+  /** The last synthetic table in another format (bytes transferred). */
+  exportTable(req: ExportRequest): Promise<Uint8Array> {
+    return exclusive(async () => {
+      if (!lastSynthetic || !schema) throw new Error('Generate synthetic rows first.');
+      const t = lastSynthetic.table;
+      let bytes: Uint8Array;
+      if (req.format === 'csv') bytes = new TextEncoder().encode(writeCsv(t, schema, { formulaGuard: req.formulaGuard ?? true }));
+      else if (req.format === 'arrow') bytes = toArrowIpc(t, 'file');
+      else if (req.format === 'parquet') bytes = toParquet(t, schema, { createdBy: 'Doppel' });
+      else bytes = new TextEncoder().encode(toPostgresScript(t, schema, { tableName: req.tableName || 'synthetic' }));
+      return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+    });
+  },
+
+  /** The generation metadata sidecar (JSON bytes): never rows. */
+  sidecar(req: SidecarRequest): Promise<Uint8Array> {
+    return exclusive(async () => {
+      if (!lastSynthetic || !schema || !generator) throw new Error('Generate synthetic rows first.');
+      const receipt = (privacyReceipt ?? null) as PrivacyReceipt | null;
+      const notes = [...(req.notes ?? [])];
+      if (lastSynthetic.conditions.length) notes.push(`Generated only rows where ${lastSynthetic.conditions.map((c) => JSON.stringify(c)).join(' and ')}.`);
+      const doc = generationSidecar({
+        ...req,
+        notes,
+        generator: generator.kind,
+        seed: lastSynthetic.seed,
+        privacyReceipt: receipt,
+        schema,
+        rows: lastSynthetic.table.numRows,
+        createdAt: new Date(),
+      });
+      const bytes = new TextEncoder().encode(JSON.stringify(doc, null, 2));
+      return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+    });
+  },
+
+  /** Load a model file (a generator handed over without its data) so Generate works without training. */
+  loadModel(saved: SavedModel | SavedLongitudinalModel, backend: BackendPreference): Promise<{ kind: GeneratorKind; schema: TableSchema; backend: BackendName; longitudinal: boolean }> {
+    controller?.abort();
+    return exclusive(async () => {
+      const format = saved && typeof saved === 'object' ? (saved as { format?: unknown }).format : undefined;
+      if (format !== 'doppel-model' && format !== 'doppel-longitudinal')
+        throw new Error('This is not a Doppel model file (expected "format": "doppel-model").');
+      const used = await initBackend(backend, { wasmPaths: tfjsWasmPaths() });
+      const g = format === 'doppel-longitudinal' ? await LongitudinalGenerator.load(saved as SavedLongitudinalModel) : await loadGenerator(saved as SavedModel);
+      generator?.dispose();
+      generator = g;
+      schema = saved.schema;
+      privacyReceipt = ('privacy' in saved ? saved.privacy : (saved as SavedLongitudinalModel).model?.privacy) ?? null;
+      lastSynthetic = null;
+      return { kind: g.kind, schema: saved.schema, backend: used, longitudinal: format === 'doppel-longitudinal' };
+    });
   },
 
   /** The trained generator as a model file (weights + encoding, never rows). */
   save(): Promise<SavedModel> {
     return exclusive(async () => {
       if (!generator) throw new Error('Train a model first.');
+      // Model files and the stored session hold row generators; a longitudinal model is not kept across reloads yet.
+      if (generator instanceof LongitudinalGenerator) throw new Error('Saving a longitudinal (patient id) model is not supported in the app yet; use the CLI (synth --id … --save).');
       // save() reads weights synchronously. On WebGPU that read goes through canvas readback, which in
       // testing (SwiftShader) left the device unable to create buffers for the next sampling run; an
       // async read first caches every weight on the CPU, so save() never takes that path.
@@ -97,14 +186,18 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
   const backend = await initBackend(req.backend, { wasmPaths: tfjsWasmPaths() });
   generator?.dispose();
   generator = null;
+  privacyReceipt = null;
+  lastSynthetic = null;
   let table: Table = tableFromIPC(req.ipc);
   let rows: { train: Int32Array; holdout: Int32Array } | null = null;
-  const fraction = req.holdoutFraction ?? 0;
+  const longitudinal = !!req.schema.idColumn;
+  // A row holdout would split a patient's visits between train and holdout, so longitudinal mode trains on all.
+  const fraction = longitudinal ? 0 : (req.holdoutFraction ?? 0);
   if (fraction > 0 && table.numRows >= 10) {
     rows = splitHoldout(table.numRows, fraction, Number(req.options.seed ?? 0));
     table = takeRows(req.schema, [{ table, rows: rows.train }]);
   }
-  const g = await createGenerator(req.kind);
+  const g = longitudinal ? new LongitudinalGenerator(req.kind) : await createGenerator(req.kind);
   // The page's progress callback is a Comlink proxy on its own channel: wait for the last report to
   // land before answering, so the page never sees "done" before the final epoch.
   let lastReport: unknown = undefined;
@@ -132,18 +225,23 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
   }
 }
 
-async function sampleNow(n: number, seed: number, onProgress?: (done: number, total: number) => void): Promise<SampleOutcome> {
+async function sampleNow(n: number, seed: number, onProgress?: (done: number, total: number) => void, conditions: Condition[] = []): Promise<SampleOutcome> {
   if (!generator || !schema) throw new Error('Train a model first.');
   const ac = new AbortController();
   controller = ac;
   try {
     let lastReport: unknown = undefined;
-    const table = await generator.sample(n, seed, {
-      chunkSize: 2000,
-      signal: ac.signal,
-      onProgress: (d, t) => void (lastReport = onProgress?.(d, t)),
-    });
+    const report = (d: number, t: number) => void (lastReport = onProgress?.(d, t));
+    if (conditions.length && generator instanceof LongitudinalGenerator) throw new Error('Conditions are not supported for longitudinal models yet.');
+    const table =
+      conditions.length && !(generator instanceof LongitudinalGenerator) && !conditionsDirect(generator, schema, conditions)
+        ? await sampleWithRejection(generator, n, seed, conditions, { schema, chunkSize: 2000, signal: ac.signal, onProgress: report }).catch((e) => {
+            // The honest message as is (how many matched, what to do), without a stack of wrappers.
+            throw e instanceof ConditionTooRareError ? new Error(e.message) : e;
+          })
+        : await generator.sample(n, seed, { chunkSize: 2000, signal: ac.signal, onProgress: report, ...(conditions.length ? { conditions } : {}) });
     await lastReport;
+    lastSynthetic = { table, seed, conditions };
     const csv = new TextEncoder().encode(writeCsv(table, schema, { formulaGuard: true }));
     const ipc = tableToIPC(table, 'stream');
     return Comlink.transfer({ csv, ipc, rows: table.numRows }, [csv.buffer as ArrayBuffer, ipc.buffer as ArrayBuffer]);

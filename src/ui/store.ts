@@ -11,6 +11,8 @@ import type { BackendName, BackendPreference, GeneratorKind, TrainProgress } fro
 import type { EvaluationReport } from '../core/evaluate';
 import type { PrivacyReport } from '../core/privacy';
 import { publicFileUrl } from '../offline/public-url';
+import type { Condition } from '../core/models/types';
+import { ConditionError, parseConditions } from '../core/sample/conditions';
 import { Comlink, evaluateWorker, ingestWorker, resetEvaluateWorker, setTrainCrashHandler, trainCall, trainWorker } from './workers';
 
 export const SAMPLE_NAME = 'heart_cleveland.csv';
@@ -61,7 +63,18 @@ export interface Evaluation<R> {
   synthetic: Synthetic | null;
 }
 
+/** The generator the worker holds: trained here, or loaded from a model file (no data needed). */
+export interface ModelInfo {
+  kind: GeneratorKind;
+  schema: TableSchema;
+  source: 'trained' | 'file';
+  /** Model file name, when loaded from one. */
+  name?: string;
+}
+
 export interface Synthetic {
+  /** Conditions the rows were generated under ("Only patients where…"). */
+  conditions?: string[];
   csv: Uint8Array;
   ipc: Uint8Array;
   rows: number;
@@ -92,6 +105,12 @@ interface State {
   sampling: { done: number; total: number } | null;
   synthetic: Synthetic | null;
   rowsWanted: number | null;
+  /** "Only patients where…" conditions, one per line, as typed. */
+  conditionsText: string;
+  setConditionsText(t: string): void;
+  model: ModelInfo | null;
+  modelLoading: boolean;
+  loadModelFile(file: Blob, name: string): Promise<void>;
   error: string | null;
   /** Protected attribute for the fairness section of the report. */
   protectedColumn: string | null;
@@ -136,6 +155,22 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** The conditions field's non-empty lines. */
+export function conditionLines(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+}
+
+/** The conditions field's problem, or null when every line parses against the schema. */
+export function conditionsProblem(text: string, schema: TableSchema | null | undefined): string | null {
+  if (!schema) return null;
+  try {
+    parseConditions(conditionLines(text), schema);
+    return null;
+  } catch (e) {
+    return e instanceof ConditionError ? e.message : message(e);
+  }
+}
+
 export function syntheticFileName(source: string): string {
   const base = source.replace(/\.[^.]+$/, '').trim();
   return base ? `${base}-synthetic.csv` : 'doppel-synthetic.csv';
@@ -151,6 +186,28 @@ export const useStore = create<State>((set, get) => ({
   sampling: null,
   synthetic: null,
   rowsWanted: null,
+  conditionsText: '',
+  setConditionsText(t) {
+    set({ conditionsText: t });
+  },
+  model: null,
+  modelLoading: false,
+  async loadModelFile(file, name) {
+    set({ modelLoading: true, error: null });
+    try {
+      let saved: unknown;
+      try {
+        saved = JSON.parse(await file.text());
+      } catch {
+        throw new Error(`${name} is not a Doppel model file (not valid JSON).`);
+      }
+      if (get().train.status === 'training' || get().train.status === 'starting') await get().cancelTraining();
+      const r = await trainCall((w) => w.loadModel(saved as never, get().settings.backend));
+      set({ model: { kind: r.kind, schema: r.schema, source: 'file', name }, synthetic: null, modelLoading: false, rowsWanted: get().rowsWanted ?? r.schema.rows });
+    } catch (e) {
+      set({ modelLoading: false, error: `That model file could not be loaded: ${message(e)}` });
+    }
+  },
   error: null,
   view: 'prepare',
   protectedColumn: null,
@@ -248,7 +305,7 @@ export const useStore = create<State>((set, get) => ({
     const d = get().dataset;
     if (!d) return;
     const s = get().settings;
-    set({ train: { ...idleTrain, status: 'starting' }, synthetic: null, error: null });
+    set({ train: { ...idleTrain, status: 'starting' }, synthetic: null, error: null, model: null });
     const onProgress = Comlink.proxy((p: TrainProgress) => {
       const point: LossPoint = { epoch: p.epoch };
       for (const [k, v] of Object.entries(p.losses)) if (Number.isFinite(v)) point[k] = v;
@@ -275,6 +332,7 @@ export const useStore = create<State>((set, get) => ({
         return;
       }
       set({
+        model: { kind: s.model, schema: d.schema, source: 'trained' },
         train: {
           ...t,
           status: 'done',
@@ -308,14 +366,24 @@ export const useStore = create<State>((set, get) => ({
 
   async generate() {
     const d = get().dataset;
-    if (!d || get().train.status !== 'done') return;
-    const n = Math.max(1, Math.floor(get().rowsWanted ?? d.schema.rows));
+    const model = get().model;
+    if (!model || (model.source === 'trained' && get().train.status !== 'done')) return;
+    const n = Math.max(1, Math.floor(get().rowsWanted ?? model.schema.rows));
     const seed = get().settings.seed;
+    const texts = conditionLines(get().conditionsText);
+    let conditions: Condition[];
+    try {
+      conditions = parseConditions(texts, model.schema);
+    } catch (e) {
+      // Shown inline beside the field (ConditionError says which condition and what to write).
+      return;
+    }
     set({ sampling: { done: 0, total: n }, synthetic: null, error: null });
     const onProgress = Comlink.proxy((done: number, total: number) => set({ sampling: { done, total } }));
+    const source = model.source === 'file' ? (model.name ?? 'model').replace(/\.json$/i, '').replace(/\.doppel$/i, '') : (d?.name ?? 'doppel');
     try {
-      const r = await trainCall((w) => w.sample(n, seed, onProgress));
-      set({ synthetic: { csv: r.csv, ipc: r.ipc, rows: r.rows, fileName: syntheticFileName(d.name), seed }, sampling: null });
+      const r = await trainCall((w) => w.sample(n, seed, onProgress, conditions));
+      set({ synthetic: { csv: r.csv, ipc: r.ipc, rows: r.rows, fileName: syntheticFileName(source), seed, conditions: texts }, sampling: null });
     } catch (e) {
       set({ sampling: null, error: `Sampling failed: ${message(e)}` });
     }
@@ -404,6 +472,7 @@ setTrainCrashHandler((e) => {
   useStore.setState({
     error: e.message,
     sampling: null,
+    model: null,
     // The restarted worker holds no model: a finished one has to be trained again.
     train:
       t.status === 'training' || t.status === 'starting'
