@@ -48,6 +48,14 @@ test('conditional generation, every export format, and the model file round trip
   }
   const firstRow = rows[0].join(',');
 
+  // Too rare for rejection sampling: an honest message beside the button (how many matched, what to do).
+  await page.getByTestId('rows').fill('200');
+  await page.getByTestId('conditions').fill('age>=77\nchol>=500\ncp=1.0\nsex=0.0');
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('sample-error')).toContainText('too rare', { timeout: 180_000 });
+  // The earlier rows are gone with the failed run; generate them again for the exports below.
+  await generate(page, 40, 'sex=1.0\nage>=50');
+
   const arrow = await download(page, 'export-arrow');
   expect(arrow.name).toMatch(/\.arrow$/);
   expect(arrow.bytes.subarray(0, 6).toString('latin1')).toBe('ARROW1');

@@ -10,6 +10,8 @@ import type { TableSchema } from '../core/schema/types';
 import type { BackendName, BackendPreference, GeneratorKind, TrainProgress } from '../core/models/types';
 import type { EvaluationReport } from '../core/evaluate';
 import type { PrivacyReport } from '../core/privacy';
+import type { TemporalReport } from '../core/longitudinal/metrics';
+import type { SequenceInfo } from '../../workers/ingest.worker';
 import { publicFileUrl } from '../offline/public-url';
 import type { Condition } from '../core/models/types';
 import { ConditionError, parseConditions } from '../core/sample/conditions';
@@ -100,7 +102,9 @@ interface State {
     holdoutRows: Int32Array | null;
   };
   view: View;
-  report: Evaluation<{ report: EvaluationReport; html: string }>;
+  report: Evaluation<{ report: EvaluationReport; html: string; temporal?: TemporalReport }>;
+  /** Per-patient structure when a patient id column is set (longitudinal mode). */
+  sequences: SequenceInfo | null;
   privacy: Evaluation<PrivacyReport>;
   sampling: { done: number; total: number } | null;
   synthetic: Synthetic | null;
@@ -109,6 +113,8 @@ interface State {
   conditionsText: string;
   setConditionsText(t: string): void;
   model: ModelInfo | null;
+  /** Why the last Generate failed (e.g. a condition too rare for rejection sampling), shown beside the button. */
+  sampleError: string | null;
   modelLoading: boolean;
   loadModelFile(file: Blob, name: string): Promise<void>;
   error: string | null;
@@ -191,6 +197,7 @@ export const useStore = create<State>((set, get) => ({
     set({ conditionsText: t });
   },
   model: null,
+  sampleError: null,
   modelLoading: false,
   async loadModelFile(file, name) {
     set({ modelLoading: true, error: null });
@@ -210,6 +217,7 @@ export const useStore = create<State>((set, get) => ({
   },
   error: null,
   view: 'prepare',
+  sequences: null,
   protectedColumn: null,
   setProtectedColumn(c) {
     set({ protectedColumn: c });
@@ -241,6 +249,7 @@ export const useStore = create<State>((set, get) => ({
         report: idleEvaluation(),
         privacy: idleEvaluation(),
         rowsWanted: r.schema.rows,
+        sequences: null,
       });
     } catch (e) {
       set({ loadError: { file: name, message: message(e), code: 'unreadable', lines: [] }, loading: null });
@@ -276,6 +285,15 @@ export const useStore = create<State>((set, get) => ({
       const dataset = { ...d, schema: r.schema, ipc: r.ipc ?? d.ipc };
       const t = get().train;
       set({ dataset, error: null, train: t.status === 'done' ? { ...t, stale: true } : t });
+      if (r.schema.idColumn || get().sequences) {
+        const sequences = await ingestWorker().sequences();
+        const before = get().sequences;
+        // In longitudinal mode the count to generate is patients (default: as many as the real table has).
+        const rowsWanted = sequences
+          ? !before || get().rowsWanted === before.patients || get().rowsWanted === r.schema.rows ? sequences.patients : get().rowsWanted
+          : before && get().rowsWanted === before.patients ? r.schema.rows : get().rowsWanted;
+        set({ sequences, rowsWanted });
+      }
     } catch (e) {
       set({ error: message(e) });
     }
@@ -378,14 +396,14 @@ export const useStore = create<State>((set, get) => ({
       // Shown inline beside the field (ConditionError says which condition and what to write).
       return;
     }
-    set({ sampling: { done: 0, total: n }, synthetic: null, error: null });
+    set({ sampling: { done: 0, total: n }, synthetic: null, error: null, sampleError: null });
     const onProgress = Comlink.proxy((done: number, total: number) => set({ sampling: { done, total } }));
     const source = model.source === 'file' ? (model.name ?? 'model').replace(/\.json$/i, '').replace(/\.doppel$/i, '') : (d?.name ?? 'doppel');
     try {
       const r = await trainCall((w) => w.sample(n, seed, onProgress, conditions));
       set({ synthetic: { csv: r.csv, ipc: r.ipc, rows: r.rows, fileName: syntheticFileName(source), seed, conditions: texts }, sampling: null });
     } catch (e) {
-      set({ sampling: null, error: `Sampling failed: ${message(e)}` });
+      set({ sampling: null, sampleError: `Sampling failed: ${message(e)}` });
     }
   },
 
@@ -421,7 +439,10 @@ export const useStore = create<State>((set, get) => ({
         },
         onProgress,
       );
-      if (get().report.synthetic === syn) set({ report: { status: 'done', stage: null, result, message: null, synthetic: syn } });
+      const temporal = d.schema.idColumn
+        ? await evaluateWorker().temporal({ realIpc: d.ipc.slice(), syntheticIpc: syn.ipc.slice(), schema: d.schema })
+        : undefined;
+      if (get().report.synthetic === syn) set({ report: { status: 'done', stage: null, result: temporal ? { ...result, temporal } : result, message: null, synthetic: syn } });
     } catch (e) {
       if (get().report.synthetic === syn && get().report.status === 'running')
         set({ report: { status: 'failed', stage: null, result: null, message: message(e), synthetic: syn } });

@@ -43,6 +43,7 @@ export function DownloadSection() {
   const setConditionsText = useStore((s) => s.setConditionsText);
   const generate = useStore((s) => s.generate);
   const sampling = useStore((s) => s.sampling);
+  const sampleError = useStore((s) => s.sampleError);
   const synthetic = useStore((s) => s.synthetic);
   const settings = useStore((s) => s.settings);
   const report = useStore((s) => s.report);
@@ -125,7 +126,7 @@ export function DownloadSection() {
           Using the {model.kind} model from {model.name} ({model.schema.columns.length} columns). No training data is needed to generate.
         </p>
       )}
-      <div className="row gap wrap">
+      <div className="row gap wrap top-aligned">
         <div className="field">
           <label htmlFor="rows">Synthetic rows</label>
           <input
@@ -177,6 +178,11 @@ export function DownloadSection() {
           </label>
         )}
       </div>
+      {sampleError && (
+        <p className="alert" role="alert" data-testid="sample-error">
+          {sampleError}
+        </p>
+      )}
       {sampling && (
         <div className="progress-block" aria-live="polite">
           <label htmlFor="sample-bar">
@@ -199,6 +205,10 @@ export function DownloadSection() {
             The same synthetic rows for analysis tools and databases, and a metadata file (generator, settings, seed, app version, privacy
             receipt, report summaries — never a row) for the audit trail.
           </p>
+          <div className="field">
+            <label htmlFor="pg-table-name">PostgreSQL table name</label>
+            <input id="pg-table-name" data-testid="pg-table-name" type="text" value={pgName} onChange={(e) => setTableName(e.target.value)} />
+          </div>
           <div className="row gap wrap">
             {FORMATS.map((f) => (
               <button key={f.id} type="button" className="secondary" data-testid={f.id} disabled={!!busy} onClick={() => void downloadFormat(f)}>
@@ -208,10 +218,6 @@ export function DownloadSection() {
             <button type="button" className="secondary" data-testid="export-sidecar" disabled={!!busy} onClick={() => void downloadSidecar()}>
               Generation metadata (.json)
             </button>
-          </div>
-          <div className="field">
-            <label htmlFor="pg-table-name">PostgreSQL table name</label>
-            <input id="pg-table-name" data-testid="pg-table-name" type="text" value={pgName} onChange={(e) => setTableName(e.target.value)} />
           </div>
         </fieldset>
       )}
