@@ -9,6 +9,7 @@ import type { TableSchema } from '../src/core/schema/types';
 import { takeRows } from '../src/core/sample/arrow';
 import { initBackend } from '../src/core/models/backend';
 import { tfjsWasmPaths } from '../src/offline/wasm-paths';
+import { evaluateTemporal, type TemporalReport } from '../src/core/longitudinal/metrics';
 
 export interface EvaluateRequest {
   /** The whole loaded table (Arrow IPC). */
@@ -52,6 +53,11 @@ const api = {
     if (req.title) report.meta.title = req.title;
     await last;
     return { report, html: renderReportHtml(report, req.title ? { title: req.title } : {}) };
+  },
+
+  /** Temporal fidelity of longitudinal records (needs schema.idColumn): visits per patient, gaps, lag-1 autocorrelation, missingness. */
+  temporal(req: Pick<EvaluateRequest, 'realIpc' | 'syntheticIpc' | 'schema'>): TemporalReport {
+    return evaluateTemporal(tableFromIPC(req.realIpc), tableFromIPC(req.syntheticIpc), req.schema);
   },
 
   /** Disclosure risk against the held-back rows (needs a holdout). Uses tfjs for the distance products. */

@@ -8,6 +8,32 @@ import { ingest, blobSource, IngestError, type IngestOptions, type IngestProgres
 import { applySchemaEdit, applySdvMetadata, type SchemaEdit } from '../src/core/schema';
 import type { TableSchema } from '../src/core/schema/types';
 import { tableToIPC } from 'apache-arrow';
+import { classifyColumns, groupByEntity, summariseSequences } from '../src/core/longitudinal/structure';
+
+/** Per-patient structure of a long table (one row per visit), for the schema editor. */
+export interface SequenceInfo {
+  idColumn: string;
+  timeColumn?: string;
+  patients: number;
+  visits: number;
+  length: { min: number; median: number; max: number };
+  gap: { min: number; median: number; max: number; count: number };
+  /** Patients with 1, 2, … max visits. */
+  lengthHistogram: { visits: number; patients: number }[];
+  /** Inter-visit gaps in up to 20 equal bins (time column units; visit index when no time column). */
+  gapHistogram: { from: number; to: number; count: number }[];
+  staticColumns: string[];
+  timeVaryingColumns: string[];
+}
+
+function gapBins(gaps: Float64Array, min: number, max: number): SequenceInfo['gapHistogram'] {
+  if (gaps.length === 0 || !Number.isFinite(min) || !Number.isFinite(max)) return [];
+  const bins = max > min ? 20 : 1;
+  const width = (max - min) / bins || 1;
+  const out = Array.from({ length: bins }, (_, i) => ({ from: min + i * width, to: min + (i + 1) * width, count: 0 }));
+  for (const g of gaps) out[Math.min(bins - 1, Math.floor((g - min) / width))].count++;
+  return out;
+}
 
 export interface LoadedDataset {
   /** Arrow IPC stream bytes (transferred to the page). */
@@ -84,6 +110,29 @@ const api = {
     if (!rebuilt) return { schema: next.schema };
     const ipc = tableToIPC(next.table, 'stream');
     return Comlink.transfer({ schema: next.schema, ipc }, [ipc.buffer as ArrayBuffer]);
+  },
+
+  /** Sequence-length and gap summaries and static vs time-varying columns, when a patient id column is set. */
+  sequences(): SequenceInfo | null {
+    if (!current?.schema.idColumn) return null;
+    const { table, schema } = current;
+    const groups = groupByEntity(table, schema.idColumn!, schema.timeColumn);
+    const s = summariseSequences(groups);
+    const roles = classifyColumns(table, schema, groups);
+    const lengthHistogram = Array.from({ length: s.length.max || 0 }, (_, i) => ({ visits: i + 1, patients: 0 }));
+    for (const l of s.lengths) if (l > 0) lengthHistogram[l - 1].patients++;
+    return {
+      idColumn: schema.idColumn!,
+      ...(schema.timeColumn ? { timeColumn: schema.timeColumn } : {}),
+      patients: s.patients,
+      visits: s.visits,
+      length: { min: s.length.min, median: s.length.median, max: s.length.max },
+      gap: { min: s.gap.min, median: s.gap.median, max: s.gap.max, count: s.gap.count },
+      lengthHistogram,
+      gapHistogram: gapBins(s.gaps, s.gap.min, s.gap.max),
+      staticColumns: roles.static,
+      timeVaryingColumns: roles.timeVarying,
+    };
   },
 
   /** Apply SDV single-table metadata (kinds, privacy roles) to the loaded table. */

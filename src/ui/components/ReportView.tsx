@@ -310,6 +310,8 @@ function Fairness({ report }: { report: EvaluationReport }) {
   );
 }
 
+import { TemporalSection } from './LongitudinalPanel';
+
 export function ReportView() {
   const synthetic = useStore((s) => s.synthetic);
   const state = useStore((s) => s.report);
@@ -373,6 +375,7 @@ export function ReportView() {
         </button>
       </div>
       <Overview report={result.report} />
+      {result.temporal && <TemporalSection t={result.temporal} />}
       <Columns report={result.report} />
       <Associations report={result.report} />
       <Missingness report={result.report} />

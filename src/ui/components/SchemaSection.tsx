@@ -6,6 +6,7 @@ import { NUMERIC_KINDS } from '../../core/schema/types';
 import { toSdvMetadata } from '../../core/schema/sdv';
 import { DEFAULT_MISSING_TOKENS } from '../../core/data/missing';
 import { int } from '../format';
+import { LongitudinalPanel } from './LongitudinalPanel';
 
 const KINDS: { kind: ColumnKind; label: string }[] = [
   { kind: 'continuous', label: 'Continuous number' },
@@ -251,6 +252,7 @@ export function SchemaSection() {
           </tbody>
         </table>
       </div>
+      <LongitudinalPanel />
       <MissingTokens />
     </section>
   );

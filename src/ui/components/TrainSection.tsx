@@ -101,6 +101,13 @@ export function TrainSection() {
         <NumberSetting id="epochs" label="Epochs" value={settings.epochs} min={1} onChange={(v) => upd({ epochs: v })} help="Passes over the table (paper default 300)." />
         <NumberSetting id="seed" label="Seed" value={settings.seed} min={0} onChange={(v) => upd({ seed: v })} help="Same seed, same result on one backend." />
       </div>
+      {dataset.schema.idColumn && (
+        <p className="status" data-testid="longitudinal-mode">
+          Longitudinal mode: the generator learns whole patients (grouped by <strong>{dataset.schema.idColumn}</strong>
+          {dataset.schema.timeColumn ? <>, visits ordered by <strong>{dataset.schema.timeColumn}</strong></> : null}) and generates new patients with fresh ids.
+          It trains on every patient (no rows held back), and the number to generate counts patients.
+        </p>
+      )}
       <label className="check">
         <input type="checkbox" checked={settings.holdout} disabled={busy} onChange={(e) => upd({ holdout: e.target.checked })} data-testid="holdout" />
         Hold back 20% of rows from training, to check privacy and usefulness against patients the generator never saw (recommended)
