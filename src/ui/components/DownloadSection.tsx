@@ -72,13 +72,15 @@ export function DownloadSection() {
     }
   };
 
-  const downloadCsv = () =>
-    run('download', async () => {
-      if (!synthetic) return;
-      // The worker's CSV is written with the guard on; without it, the worker writes it again.
-      const bytes = formulaGuard ? synthetic.csv : await trainWorker().exportTable({ format: 'csv', formulaGuard: false });
-      downloadBytes(bytes, synthetic.fileName);
+  const downloadCsv = () => {
+    if (!synthetic) return;
+    // The worker's CSV is written with the guard on: save it at once, inside the click.
+    if (formulaGuard) return downloadBytes(synthetic.csv, synthetic.fileName);
+    // Without the guard the worker writes it again.
+    return run('download', async () => {
+      downloadBytes(await trainWorker().exportTable({ format: 'csv', formulaGuard: false }), synthetic.fileName);
     });
+  };
 
   const downloadFormat = (f: (typeof FORMATS)[number]) =>
     run(f.id, async () => {
