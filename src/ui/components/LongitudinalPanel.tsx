@@ -119,7 +119,13 @@ function SequenceSummaryView() {
 
 /** The report's temporal section: what row-wise metrics cannot see. */
 export function TemporalSection({ t }: { t: TemporalReport }) {
-  const visits = t.visitsPerPatient.real.map((r, i) => ({ visits: i, real: r, synthetic: t.visitsPerPatient.synthetic[i] ?? 0 })).filter((d) => d.visits > 0);
+  // Shares, not counts: the synthetic set usually has a different number of patients.
+  const total = (h: number[]) => h.reduce((a, b) => a + b, 0) || 1;
+  const nReal = total(t.visitsPerPatient.real);
+  const nSyn = total(t.visitsPerPatient.synthetic);
+  const visits = t.visitsPerPatient.real
+    .map((r, i) => ({ visits: i, real: +(r / nReal).toFixed(4), synthetic: +((t.visitsPerPatient.synthetic[i] ?? 0) / nSyn).toFixed(4) }))
+    .filter((d) => d.visits > 0);
   const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '—');
   const r2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '—');
   const columns = Object.keys(t.missingRate);

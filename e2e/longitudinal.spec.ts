@@ -1,0 +1,87 @@
+/**
+ * Longitudinal mode in a real browser: drop pbcseq.csv (312 patients, 1–16 visits), mark the patient id
+ * and visit-day columns, train briefly, generate 20 patients and check the downloaded long table.
+ */
+import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { dropFile, parseCsv, readData } from './helpers';
+
+const FILE = 'pbcseq.csv';
+const PATIENTS = 20;
+
+test('pbcseq: mark id and time, see sequence summaries, train, generate new patients', async ({ page }) => {
+  const bytes = readData(FILE);
+  await page.goto('/');
+  await dropFile(page, FILE, bytes);
+  await expect(page.getByTestId('summary-rows')).toHaveText('1,945');
+
+  await page.getByTestId('id-column').selectOption('id');
+  await expect(page.getByTestId('seq-patients')).toHaveText('312');
+  await page.getByTestId('time-column').selectOption('day');
+  await expect(page.getByTestId('seq-length')).toHaveText('1–16');
+  await expect(page.getByTestId('seq-visits')).toHaveText('1,945');
+  await expect(page.getByTestId('seq-static')).toContainText('sex');
+  await expect(page.getByTestId('seq-varying')).toContainText('bili');
+  await expect(page.getByTestId('rows')).toHaveValue('312');
+  await page.getByTestId('sequence-summary').screenshot({ path: 'test-results/longitudinal-summary.png' });
+
+  await expect(page.getByTestId('longitudinal-mode')).toBeVisible();
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('epochs').fill('2');
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'done', { timeout: 200_000 });
+
+  await page.getByTestId('rows').fill(String(PATIENTS));
+  await page.getByTestId('generate').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  const text = readFileSync((await download.path())!, 'utf8');
+
+  const real = parseCsv(bytes.toString('utf8'));
+  const syn = parseCsv(text).filter((r) => r.length > 1 || r[0] !== '');
+  expect(syn[0]).toEqual(real[0]);
+  const idAt = syn[0].indexOf('id');
+  const dayAt = syn[0].indexOf('day');
+  const body = syn.slice(1);
+  expect(body.length).toBeGreaterThanOrEqual(PATIENTS);
+  const days = new Map<string, number[]>();
+  for (const r of body) {
+    expect(r.length).toBe(real[0].length);
+    const id = Number(r[idAt]);
+    expect(id, `synthetic id ${r[idAt]} collides with a real one`).toBeGreaterThan(312);
+    if (!days.has(r[idAt])) days.set(r[idAt], []);
+    days.get(r[idAt])!.push(Number(r[dayAt]));
+  }
+  expect(days.size).toBe(PATIENTS);
+  for (const [id, d] of days) for (let k = 1; k < d.length; k++) expect(d[k], `patient ${id}: day goes backwards`).toBeGreaterThanOrEqual(d[k - 1]);
+
+  // The report shows the temporal section next to the row-wise one.
+  await page.getByRole('tab', { name: 'Fidelity report' }).click();
+  await expect(page.getByTestId('temporal-report')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('temporal-table')).toContainText('bili');
+  await page.getByTestId('temporal-report').screenshot({ path: 'test-results/longitudinal-report.png' });
+});
+
+test('checkpoint: a run interrupted by a reload can be resumed and generates without retraining', async ({ page }) => {
+  const heart = readData('heart_cleveland.csv');
+  await page.goto('/');
+  await dropFile(page, 'heart_cleveland.csv', heart);
+  await expect(page.getByTestId('summary-rows')).toHaveText('303');
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('epochs').fill('300');
+  await page.getByTestId('train').click();
+  // The first epoch always writes a checkpoint; then one every ~2 s.
+  await expect.poll(async () => Number(await page.getByTestId('epoch').textContent()), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+  await page.reload(); // the tab "closes" mid-run: the worker dies with it
+  await expect(page.getByTestId('resume-checkpoint')).toBeVisible({ timeout: 30_000 });
+  const epoch = Number(await page.getByTestId('checkpoint-epoch').textContent());
+  expect(epoch).toBeGreaterThanOrEqual(1);
+  await page.getByTestId('checkpoint').screenshot({ path: 'test-results/checkpoint-resume.png' });
+  await page.getByTestId('resume-checkpoint').click();
+  await expect(page.getByTestId('model-loaded')).toContainText('checkpoint');
+  await page.getByTestId('rows').fill('50');
+  await page.getByTestId('generate').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  const rows = parseCsv(readFileSync((await download.path())!, 'utf8')).filter((r) => r.length > 1 || r[0] !== '');
+  expect(rows[0]).toEqual(parseCsv(heart.toString('utf8'))[0]);
+  expect(rows.length - 1).toBe(50);
+});
