@@ -22,6 +22,7 @@ import { toPostgresScript } from '../src/core/export/postgres';
 import { generationSidecar, type SidecarInput } from '../src/core/export/sidecar';
 import type { PrivacyReceipt } from '../src/core/privacy/dp/rdp-accountant';
 import { LongitudinalGenerator, type SavedLongitudinalModel } from '../src/core/longitudinal/generator';
+import { trainingCheckpoints } from '../src/offline/checkpoint';
 
 export interface TrainRequest {
   ipc: Uint8Array;
@@ -201,9 +202,27 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
   // The page's progress callback is a Comlink proxy on its own channel: wait for the last report to
   // land before answering, so the page never sees "done" before the final epoch.
   let lastReport: unknown = undefined;
+  // Checkpoints (issue 8, nothing lost) save the weights every few seconds so a closed tab can resume. Not on
+  // WebGPU: save() reads weights synchronously, which there broke later sampling (see save below), and an async
+  // read mid-training would be stale by the time it lands. Not for longitudinal models (the store holds row models).
+  const rowGenerator = g instanceof LongitudinalGenerator ? null : g;
+  const cp =
+    rowGenerator && backend !== 'webgpu'
+      ? trainingCheckpoints({ epochs: req.options.epochs ?? 300, settings: { kind: req.kind, ...req.options } })
+      : null;
   try {
-    const result: FitResult = await g.fit(table, req.schema, req.options, (p) => void (lastReport = onProgress?.(p)), ac.signal);
+    const result: FitResult = await g.fit(
+      table,
+      req.schema,
+      req.options,
+      (p) => {
+        lastReport = onProgress?.(p);
+        if (cp && rowGenerator) void cp.epoch(rowGenerator, p);
+      },
+      ac.signal,
+    );
     await lastReport;
+    await cp?.finish();
     generator = g;
     schema = req.schema;
     const out: TrainOutcome = { backend: result.backend ?? backend, epochs: result.epochs, stoppedEarly: result.stoppedEarly, cancelled: false };
@@ -215,6 +234,7 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
     return out;
   } catch (e) {
     if (ac.signal.aborted) {
+      await cp?.finish();
       g.dispose();
       return { backend, epochs: 0, stoppedEarly: false, cancelled: true };
     }

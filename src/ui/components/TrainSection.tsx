@@ -3,6 +3,7 @@ import { useStore, type Settings } from '../store';
 import { GENERATORS } from '../../core/models/registry';
 import type { BackendPreference, GeneratorKind } from '../../core/models/types';
 import { LossChart } from './LossChart';
+import { ResumeCheckpoint } from './ResumeCheckpoint';
 import { duration, int } from '../format';
 import { estimateRunMemory } from '../../offline/memory';
 import { trainableColumns, type TableSchema } from '../../core/schema/types';
@@ -101,6 +102,7 @@ export function TrainSection() {
         <NumberSetting id="epochs" label="Epochs" value={settings.epochs} min={1} onChange={(v) => upd({ epochs: v })} help="Passes over the table (paper default 300)." />
         <NumberSetting id="seed" label="Seed" value={settings.seed} min={0} onChange={(v) => upd({ seed: v })} help="Same seed, same result on one backend." />
       </div>
+      <ResumeCheckpoint />
       {dataset.schema.idColumn && (
         <p className="status" data-testid="longitudinal-mode">
           Longitudinal mode: the generator learns whole patients (grouped by <strong>{dataset.schema.idColumn}</strong>
