@@ -2,12 +2,18 @@
  * Longitudinal mode in a real browser: drop pbcseq.csv (312 patients, 1–16 visits), mark the patient id
  * and visit-day columns, train briefly, generate 20 patients and check the downloaded long table.
  */
-import { expect, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { dropFile, parseCsv, readData } from './helpers';
 
 const FILE = 'pbcseq.csv';
 const PATIENTS = 20;
+
+async function expectAccessible(page: Page, selector: string): Promise<void> {
+  const r = await new AxeBuilder({ page }).include(selector).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  expect(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+}
 
 test('pbcseq: mark id and time, see sequence summaries, train, generate new patients', async ({ page }) => {
   const bytes = readData(FILE);
@@ -24,6 +30,7 @@ test('pbcseq: mark id and time, see sequence summaries, train, generate new pati
   await expect(page.getByTestId('seq-varying')).toContainText('bili');
   await expect(page.getByTestId('rows')).toHaveValue('312');
   await page.getByTestId('sequence-summary').screenshot({ path: 'test-results/longitudinal-summary.png' });
+  await expectAccessible(page, '[data-testid="longitudinal"]');
 
   await expect(page.getByTestId('longitudinal-mode')).toBeVisible();
   await page.getByTestId('backend-select').selectOption('wasm');
@@ -59,6 +66,7 @@ test('pbcseq: mark id and time, see sequence summaries, train, generate new pati
   await expect(page.getByTestId('temporal-report')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('temporal-table')).toContainText('bili');
   await page.getByTestId('temporal-report').screenshot({ path: 'test-results/longitudinal-report.png' });
+  await expectAccessible(page, '[data-testid="temporal-report"]');
 });
 
 test('checkpoint: a run interrupted by a reload can be resumed and generates without retraining', async ({ page }) => {
