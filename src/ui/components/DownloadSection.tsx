@@ -113,7 +113,9 @@ export function DownloadSection() {
     run('export-model', async () => {
       if (!model) return;
       const saved = await trainWorker().save();
-      const stem = model.source === 'file' && model.name ? model.name.replace(/\.json$/i, '') : `${(dataset?.name ?? 'doppel').replace(/\.[^.]+$/, '')}-${model.kind}`;
+      // A model file keeps its name; a trained model (or a resumed checkpoint) is named after the table.
+      const fromFile = model.source === 'file' && model.name && /\.json$/i.test(model.name);
+      const stem = fromFile ? model.name!.replace(/\.json$/i, '') : `${(dataset?.name ?? 'doppel').replace(/\.[^.]+$/, '')}-${model.kind}`;
       downloadBytes(JSON.stringify(saved), `${stem.replace(/\.doppel-model$/, '')}.doppel-model.json`, 'application/json');
     });
 
@@ -130,7 +132,7 @@ export function DownloadSection() {
       )}
       <div className="row gap wrap top-aligned">
         <div className="field">
-          <label htmlFor="rows">Synthetic rows</label>
+          <label htmlFor="rows">{(model?.schema ?? dataset?.schema)?.idColumn ? 'Synthetic patients' : 'Synthetic rows'}</label>
           <input
             id="rows"
             data-testid="rows"
