@@ -29,6 +29,7 @@ test('pbcseq: mark id and time, see sequence summaries, train, generate new pati
   await expect(page.getByTestId('seq-static')).toContainText('sex');
   await expect(page.getByTestId('seq-varying')).toContainText('bili');
   await expect(page.getByTestId('rows')).toHaveValue('312');
+  await expect(page.locator('label[for="rows"]')).toHaveText('Synthetic patients');
   await page.getByTestId('sequence-summary').screenshot({ path: 'test-results/longitudinal-summary.png' });
   await expectAccessible(page, '[data-testid="longitudinal"]');
 
