@@ -13,6 +13,7 @@ import { loadCsv } from '../src/cli/commands/profile';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { createGenerator } from '../src/core/models/registry';
 import { createDpGenerator } from '../src/core/privacy/dp';
+import { declaredPublicDomain } from '../src/core/privacy/dp/dp-preprocess';
 import { evaluatePrivacy, splitHoldout } from '../src/core/privacy';
 import { evaluateQuality } from '../src/core/evaluate';
 import { takeRows } from '../src/core/sample/arrow';
@@ -28,19 +29,13 @@ const split = splitHoldout(table.numRows, 0.3, seed);
 const train = takeRows(schema, [{ table, rows: split.train }]);
 const holdout = takeRows(schema, [{ table, rows: split.holdout }]);
 
-const publicBounds: Record<string, [number, number]> = {};
-const publicCategories: Record<string, string[]> = {};
-for (const c of schema.columns) {
-  if (c.excluded) continue;
-  if (c.min !== undefined && c.max !== undefined && (c.kind === 'continuous' || c.kind === 'integer' || c.kind === 'datetime')) publicBounds[c.name] = [c.min, c.max];
-  if (c.categories && (c.kind === 'categorical' || c.kind === 'boolean')) publicCategories[c.name] = c.categories;
-}
+const publicDomain = declaredPublicDomain(schema);
 
 const rows: Record<string, unknown>[] = [];
 for (const epsilon of [1, 3, 10, Infinity]) {
   const dp = Number.isFinite(epsilon);
   const g = dp ? await createDpGenerator('tvae') : await createGenerator('tvae');
-  const options: FitOptions = { epochs, batchSize: 64, seed, ...(dp ? { epsilon, publicBounds, publicCategories } : {}) };
+  const options: FitOptions = { epochs, batchSize: 64, seed, ...(dp ? { epsilon, ...publicDomain } : {}) };
   const t0 = performance.now();
   await g.fit(train, schema, options);
   const seconds = (performance.now() - t0) / 1000;

@@ -23,6 +23,8 @@ import { generationSidecar, type SidecarInput } from '../src/core/export/sidecar
 import type { PrivacyReceipt } from '../src/core/privacy/dp/rdp-accountant';
 import { LongitudinalGenerator, type SavedLongitudinalModel } from '../src/core/longitudinal/generator';
 import { trainingCheckpoints } from '../src/offline/checkpoint';
+import { createDpGenerator, type DpGenerator } from '../src/core/privacy/dp';
+import { declaredPublicDomain } from '../src/core/privacy/dp/dp-preprocess';
 
 export interface TrainRequest {
   ipc: Uint8Array;
@@ -32,6 +34,8 @@ export interface TrainRequest {
   options: FitOptions;
   /** Share of rows held back from training for the privacy and utility checks (0 = train on all). */
   holdoutFraction?: number;
+  /** Differential privacy: target ε (DP-SGD), and whether ranges and category lists are declared public. */
+  privacy?: { epsilon: number; publicDomain: boolean };
 }
 
 export interface TrainOutcome {
@@ -43,6 +47,8 @@ export interface TrainOutcome {
   /** Rows trained on and rows held back (indices into the loaded table), when a holdout was kept. */
   trainRows?: Int32Array;
   holdoutRows?: Int32Array;
+  /** The privacy receipt when trained with differential privacy. */
+  receipt?: PrivacyReceipt;
 }
 
 export interface SampleOutcome {
@@ -198,7 +204,14 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
     rows = splitHoldout(table.numRows, fraction, Number(req.options.seed ?? 0));
     table = takeRows(req.schema, [{ table, rows: rows.train }]);
   }
-  const g = longitudinal ? new LongitudinalGenerator(req.kind) : await createGenerator(req.kind);
+  const options: FitOptions = req.privacy
+    ? { ...req.options, epsilon: req.privacy.epsilon, ...(req.privacy.publicDomain ? declaredPublicDomain(req.schema) : {}) }
+    : req.options;
+  const g = longitudinal
+    ? new LongitudinalGenerator(req.kind)
+    : req.privacy
+      ? await createDpGenerator(req.kind)
+      : await createGenerator(req.kind);
   // The page's progress callback is a Comlink proxy on its own channel: wait for the last report to
   // land before answering, so the page never sees "done" before the final epoch.
   let lastReport: unknown = undefined;
@@ -214,7 +227,7 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
     const result: FitResult = await g.fit(
       table,
       req.schema,
-      req.options,
+      options,
       (p) => {
         lastReport = onProgress?.(p);
         if (cp && rowGenerator) void cp.epoch(rowGenerator, p);
@@ -226,6 +239,11 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
     generator = g;
     schema = req.schema;
     const out: TrainOutcome = { backend: result.backend ?? backend, epochs: result.epochs, stoppedEarly: result.stoppedEarly, cancelled: false };
+    const receipt = g instanceof LongitudinalGenerator ? g.receipt : ((g as Partial<DpGenerator>).receipt ?? null);
+    if (receipt) {
+      privacyReceipt = receipt;
+      out.receipt = receipt;
+    }
     if (result.diverged) out.diverged = result.diverged;
     if (rows) {
       out.trainRows = rows.train;

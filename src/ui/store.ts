@@ -3,6 +3,7 @@
  * parses, trains or evaluates itself — those run in workers so the page stays responsive.
  */
 import { create } from 'zustand';
+import { PRIVACY_PRESETS, type PrivacyPreset, type PrivacyReceipt } from '../core/privacy/dp/rdp-accountant';
 import type { IngestProgress, IngestReport } from '../core/data/types';
 import { DEFAULT_MISSING_TOKENS } from '../core/data/missing';
 import type { SchemaEdit } from '../core/schema/edit';
@@ -52,6 +53,10 @@ export interface Settings {
   earlyStopping: boolean;
   /** Hold back 20% of rows from training, for the privacy and utility checks. */
   holdout: boolean;
+  /** Differential privacy preset (DP-SGD with an RDP accountant), off by default. */
+  dp?: 'off' | PrivacyPreset;
+  /** The value ranges and category lists are public knowledge: DP spends no ε estimating them. */
+  publicDomain?: boolean;
 }
 
 export type View = 'prepare' | 'report' | 'privacy';
@@ -100,6 +105,8 @@ interface State {
     stale: boolean;
     trainRows: Int32Array | null;
     holdoutRows: Int32Array | null;
+    /** Set when the model was trained with differential privacy. */
+    receipt?: PrivacyReceipt | null;
   };
   view: View;
   report: Evaluation<{ report: EvaluationReport; html: string; temporal?: TemporalReport }>;
@@ -151,6 +158,7 @@ const idleTrain = {
   stale: false,
   trainRows: null,
   holdoutRows: null,
+  receipt: null,
 };
 
 function idleEvaluation<R>(): Evaluation<R> {
@@ -341,6 +349,7 @@ export const useStore = create<State>((set, get) => ({
           backend: s.backend,
           options: { epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, earlyStopping: s.earlyStopping },
           holdoutFraction: s.holdout ? 0.2 : 0,
+          ...(s.dp && s.dp !== 'off' ? { privacy: { epsilon: PRIVACY_PRESETS[s.dp].epsilon, publicDomain: !!s.publicDomain } } : {}),
         },
         onProgress,
       ));
@@ -357,6 +366,7 @@ export const useStore = create<State>((set, get) => ({
           backend: out.backend,
           trainRows: out.trainRows ?? null,
           holdoutRows: out.holdoutRows ?? null,
+          receipt: out.receipt ?? null,
           message: out.diverged
             ? out.diverged
             : out.stoppedEarly

@@ -22,6 +22,7 @@ import type { TableSchema } from '../../core/schema/types';
 import { LongitudinalGenerator } from '../../core/longitudinal/generator';
 import { groupByEntity } from '../../core/longitudinal/structure';
 import { createDpGenerator, type DpGenerator } from '../../core/privacy/dp';
+import { declaredPublicDomain } from '../../core/privacy/dp/dp-preprocess';
 
 const MODELS: GeneratorKind[] = ['tvae', 'ctgan', 'transformer'];
 
@@ -127,15 +128,7 @@ export async function run(argv: string[]): Promise<number> {
     if (flag(args, 'public-domain') === 'true') {
       // The user declares the value ranges and category lists public knowledge (clinical ranges, code
       // lists), so no ε is spent estimating them; the receipt covers training only under that declaration.
-      const bounds: Record<string, [number, number]> = {};
-      const categories: Record<string, string[]> = {};
-      for (const c of schema.columns) {
-        if (c.excluded) continue;
-        if ((c.kind === 'continuous' || c.kind === 'integer' || c.kind === 'datetime') && c.min !== undefined && c.max !== undefined) bounds[c.name] = [c.min, c.max];
-        if ((c.kind === 'categorical' || c.kind === 'boolean') && c.categories) categories[c.name] = c.categories;
-      }
-      options.publicBounds = bounds;
-      options.publicCategories = categories;
+      Object.assign(options, declaredPublicDomain(schema));
     } else
       process.stderr.write(
         'note: part of ε is spent estimating value ranges and category lists; on small tables rare categories come out suppressed. ' +

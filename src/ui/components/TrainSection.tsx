@@ -7,6 +7,7 @@ import { ResumeCheckpoint } from './ResumeCheckpoint';
 import { duration, int } from '../format';
 import { estimateRunMemory } from '../../offline/memory';
 import { trainableColumns, type TableSchema } from '../../core/schema/types';
+import { PRIVACY_PRESETS, type PrivacyPreset } from '../../core/privacy/dp/rdp-accountant';
 
 /** Rough width of one encoded row: one-hots for labels, ~10 mixture modes + a scalar for numbers, a bit per column with missing cells. */
 function encodedWidth(schema: TableSchema): number {
@@ -114,6 +115,51 @@ export function TrainSection() {
         <input type="checkbox" checked={settings.holdout} disabled={busy} onChange={(e) => upd({ holdout: e.target.checked })} data-testid="holdout" />
         Hold back 20% of rows from training, to check privacy and usefulness against patients the generator never saw (recommended)
       </label>
+      <div className="row gap wrap">
+        <div className="field">
+          <label htmlFor="dp-preset">Differential privacy</label>
+          <select
+            id="dp-preset"
+            data-testid="dp-preset"
+            value={settings.dp ?? 'off'}
+            disabled={busy}
+            onChange={(e) => upd({ dp: e.target.value as Settings['dp'] })}
+            aria-describedby="dp-help"
+          >
+            <option value="off">Off</option>
+            {(Object.keys(PRIVACY_PRESETS) as PrivacyPreset[]).map((k) => (
+              <option key={k} value={k}>
+                {PRIVACY_PRESETS[k].label} (ε = {PRIVACY_PRESETS[k].epsilon})
+              </option>
+            ))}
+          </select>
+          <p className="help" id="dp-help">
+            {settings.dp && settings.dp !== 'off'
+              ? PRIVACY_PRESETS[settings.dp].description + ' A formal guarantee for every patient; the receipt is saved with the model.'
+              : 'Train with DP-SGD for a provable bound on what the model reveals about any one patient.'}
+          </p>
+        </div>
+        {settings.dp && settings.dp !== 'off' && (
+          <div className="field">
+            <label className="check">
+              <input
+                type="checkbox"
+                data-testid="public-domain"
+                checked={!!settings.publicDomain}
+                disabled={busy}
+                onChange={(e) => upd({ publicDomain: e.target.checked })}
+              />
+              The value ranges and category lists are public knowledge (clinical ranges, code lists)
+            </label>
+            <p className="help">Then no ε is spent estimating them. Without it, rare categories of small tables come out suppressed.</p>
+          </div>
+        )}
+      </div>
+      {train.receipt && (
+        <p className="status" role="status" data-testid="privacy-receipt">
+          {train.receipt.text}
+        </p>
+      )}
       <details className="fold">
         <summary>Advanced settings</summary>
         <div className="row gap wrap">

@@ -198,3 +198,22 @@ export function trainingColumnFacts(
   );
   return { cols, read, facts: dpPublicFacts(inputs, epsilon, delta) };
 }
+
+/**
+ * The user's declaration that every trainable column's range and category list is public knowledge
+ * (clinical ranges, code lists): DP training then spends no ε estimating them. Only true for such domains;
+ * the privacy receipt's guarantee rests on it.
+ */
+export function declaredPublicDomain(schema: TableSchema): {
+  publicBounds: Record<string, [number, number]>;
+  publicCategories: Record<string, string[]>;
+} {
+  const publicBounds: Record<string, [number, number]> = {};
+  const publicCategories: Record<string, string[]> = {};
+  for (const c of trainableColumns(schema)) {
+    if ((c.kind === 'continuous' || c.kind === 'integer' || c.kind === 'datetime') && c.min !== undefined && c.max !== undefined)
+      publicBounds[c.name] = [c.min, c.max];
+    if ((c.kind === 'categorical' || c.kind === 'boolean') && c.categories) publicCategories[c.name] = c.categories;
+  }
+  return { publicBounds, publicCategories };
+}
