@@ -358,7 +358,8 @@ export function privacyReceipt(r: {
     `So an attacker holding the model and all other records can tell whether a given patient was included ` +
       `with an advantage of at most ${pct(adv)} over guessing (accuracy ≤ ${pct(acc)} when inclusion is a coin flip).`,
     `This bound holds for every patient and every attack, including attackers with unlimited side information; ` +
-      `it covers the training only if the encoding used public bounds and category lists.`,
+      `ε counts everything computed from the data — training and any value ranges or category lists estimated from it; ` +
+      `ranges and lists the user declared public are assumed to be public knowledge.`,
   ];
   if (r.sigma !== undefined && r.steps !== undefined && r.q !== undefined)
     lines.push(
