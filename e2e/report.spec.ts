@@ -48,6 +48,10 @@ test('report and privacy pages after a short run on the sample', async ({ page, 
   await expect(page.getByTestId('privacy-ready')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('privacy-level')).toHaveAttribute('data-level', /green|amber|red/);
   await expect(page.getByTestId('dcr-share')).toHaveText(/%$/);
+  // the charts behind the numbers, and the guarantee (none here: trained without DP)
+  await expect(page.getByTestId('dcr-histogram').locator('.recharts-bar-rectangle').first()).toBeVisible();
+  await expect(page.getByTestId('mia-roc').locator('.recharts-line')).toHaveCount(2);
+  await expect(page.getByTestId('privacy-receipt-report')).toContainText('without differential privacy');
 
   expect(foreignRequests(urls, new URL(baseURL!).origin)).toEqual([]);
 });

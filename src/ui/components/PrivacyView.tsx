@@ -1,8 +1,11 @@
 /** Disclosure risk of the synthetic table, measured against real rows the generator never saw. */
 import { useEffect } from 'react';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { downloadBytes, useStore } from '../store';
 import type { PrivacyReport } from '../../core/privacy';
+import type { PrivacyReceipt } from '../../core/privacy/dp/rdp-accountant';
 import { num, pct } from '../format';
+import { REAL, SYNTHETIC } from './charts';
 
 const LIGHT = {
   green: { label: 'Low risk found', cls: 'good' },
@@ -118,6 +121,83 @@ function Metrics({ r }: { r: PrivacyReport }) {
   );
 }
 
+/** Distances to the closest training row: synthetic rows should look like new real patients (the held-back rows). */
+function DcrHistogram({ r }: { r: PrivacyReport }) {
+  const h = r.dcr.histogram;
+  const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0) || 1;
+  const [ns, nh] = [total(h.synthetic), total(h.holdout)];
+  const data = h.synthetic.map((c, i) => ({
+    bin: num((h.edges[i] + h.edges[i + 1]) / 2),
+    synthetic: c / ns,
+    holdout: h.holdout[i] / nh,
+  }));
+  return (
+    <figure className="chart" data-testid="dcr-histogram" aria-label="Histogram of distances to the closest training row, synthetic rows against held-back real rows">
+      <ResponsiveContainer width="100%" height={220}>
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="bin" tick={{ fontSize: 11 }} />
+          <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)}%`} tick={{ fontSize: 11 }} />
+          <Tooltip formatter={(v) => pct(Number(v))} />
+          <Legend />
+          <Bar dataKey="holdout" name="held-back real rows → training" fill={REAL} isAnimationActive={false} />
+          <Bar dataKey="synthetic" name="synthetic rows → training" fill={SYNTHETIC} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <figcaption className="help">
+        Distance from each row to its closest training row. If the synthetic bars pile up near zero while the held-back ones do not, the generator is copying patients.
+      </figcaption>
+    </figure>
+  );
+}
+
+/** The membership attack's ROC curve against the diagonal of a coin flip. */
+function MiaRoc({ r }: { r: PrivacyReport }) {
+  const data = r.mia.roc.map((p) => ({ fpr: p.fpr, tpr: p.tpr, chance: p.fpr }));
+  return (
+    <figure className="chart" data-testid="mia-roc" aria-label={`Membership attack ROC curve, AUC ${num(r.mia.auc)}`}>
+      <ResponsiveContainer width="100%" height={240}>
+        <LineChart data={data} margin={{ top: 8, right: 8, bottom: 16, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="fpr" type="number" domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} tick={{ fontSize: 11 }}
+            label={{ value: 'held-back patients flagged as members', position: 'insideBottom', offset: -8, fontSize: 11 }} />
+          <YAxis type="number" domain={[0, 1]} tickFormatter={(v: number) => v.toFixed(1)} tick={{ fontSize: 11 }} />
+          <Tooltip formatter={(v) => num(Number(v))} />
+          <Legend verticalAlign="top" />
+          <Line dataKey="tpr" name={`attack (AUC ${num(r.mia.auc)})`} stroke={SYNTHETIC} dot={false} isAnimationActive={false} />
+          <Line dataKey="chance" name="coin flip" stroke="#8795a1" strokeDasharray="4 4" dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+      <figcaption className="help">
+        How well an attacker holding the synthetic table tells training patients (members) from held-back ones. On the dashed diagonal the attacker does no
+        better than a coin flip.
+      </figcaption>
+    </figure>
+  );
+}
+
+/** The formal guarantee (DP receipt) or its absence, and the sentence a clinician can take to a committee. */
+function Receipt({ receipt, r }: { receipt: PrivacyReceipt | null | undefined; r: PrivacyReport }) {
+  return (
+    <section className="card" aria-labelledby="priv-receipt">
+      <h2 id="priv-receipt">Formal guarantee</h2>
+      {receipt ? (
+        <p data-testid="privacy-receipt-report">{receipt.text}</p>
+      ) : (
+        <p data-testid="privacy-receipt-report">
+          This generator was trained without differential privacy, so there is no formal bound; the measurements on this page are empirical checks on
+          these rows. For a provable bound, choose a differential-privacy preset before training.
+        </p>
+      )}
+      <p className="help">
+        For a committee: “{r.exactCopies === 0 ? 'No synthetic row is a copy of a real patient’s record. ' : ''}We held back part of the real patients and checked that the synthetic rows are no closer to the
+        patients the model learned from than to patients it never saw, and that an attacker cannot tell who was in the training data better than chance
+        {receipt ? `; the training itself is differentially private with ε = ${receipt.epsilon.toFixed(2)}` : ''}.”
+      </p>
+    </section>
+  );
+}
+
 export function PrivacyView() {
   const synthetic = useStore((s) => s.synthetic);
   const state = useStore((s) => s.privacy);
@@ -183,6 +263,14 @@ export function PrivacyView() {
       </div>
       <Summary r={r} />
       <Metrics r={r} />
+      <section className="card" aria-labelledby="priv-charts">
+        <h2 id="priv-charts">Distances and the membership attack</h2>
+        <div className="two">
+          <DcrHistogram r={r} />
+          <MiaRoc r={r} />
+        </div>
+      </section>
+      <Receipt receipt={train.receipt} r={r} />
     </div>
   );
 }
