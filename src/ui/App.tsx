@@ -6,6 +6,7 @@ import { TrainSection } from './components/TrainSection';
 import { DownloadSection } from './components/DownloadSection';
 import { ReportView } from './components/ReportView';
 import { PrivacyView } from './components/PrivacyView';
+import { Walkthrough } from './components/Walkthrough';
 import { forgetEverythingAndReload } from '../offline/session-sync';
 
 function ErrorBanner() {
@@ -119,6 +120,7 @@ export function App({ restored = Promise.resolve(false) }: { restored?: Promise<
       <main id="main" role="tabpanel" aria-labelledby={`tab-${view}`} tabIndex={-1}>
         <ErrorBanner />
         <div id="panel-prepare" hidden={view !== 'prepare'} className="stack">
+          <Walkthrough />
           <DataSection />
           <SchemaSection />
           <TrainSection />
