@@ -40,6 +40,7 @@ import { ConditionalVector, type CondBatch } from '../../models/ctgan/conditiona
 import { addNoise, clipScales, clippedDenseGrads, denseGhostNormsSq, poissonSample } from './dp-sgd';
 import { cryptoLaplace } from './crypto-random';
 import { trainingColumnFacts } from './dp-preprocess';
+import { resolveDpOptions, sampleThroughModelFile } from './dp-common';
 import { RdpAccountant, defaultDelta, privacyReceipt, sigmaForEpsilon, type PrivacyReceipt } from './rdp-accountant';
 
 /** Options every DP generator understands. */
@@ -242,12 +243,9 @@ export class DpCTGAN implements Generator {
     onProgress?: (p: TrainProgress) => void,
     signal?: AbortSignal,
   ): Promise<FitResult> {
-    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.options = { ...DEFAULTS, ...(given as Partial<DpCTGANOptions>) } as Resolved;
+    this.options = resolveDpOptions<Resolved>(DEFAULTS, options, table.numRows);
     const o = this.options;
-    if (!(o.epsilon > 0 && Number.isFinite(o.epsilon))) throw new Error(`DP training needs a finite ε > 0, got ${o.epsilon}`);
     const N = table.numRows;
-    if (N < 2) throw new Error('Cannot train with differential privacy on fewer than 2 rows');
     const delta = o.delta ?? defaultDelta(N);
     const rng = new Rng(o.seed);
 
@@ -435,13 +433,8 @@ export class DpCTGAN implements Generator {
     });
   }
 
-  async sample(n: number, seed: number, options?: SampleOptions): Promise<Table> {
-    const m = await CTGAN.load(this.save());
-    try {
-      return await m.sample(n, seed, options);
-    } finally {
-      m.dispose();
-    }
+  sample(n: number, seed: number, options?: SampleOptions): Promise<Table> {
+    return sampleThroughModelFile(this.save(), (saved) => CTGAN.load(saved), n, seed, options);
   }
 
   /** A CTGAN model file (generator weights, DP encoder aggregates, the receipt); never a training row. */

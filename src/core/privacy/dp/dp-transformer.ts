@@ -40,6 +40,7 @@ import { bmm, causalMask, columnLogits, dense, embed, initParams, type NetworkCo
 import { cryptoNormal } from './crypto-random';
 import { clipScales, poissonSample, sequenceGhostNormsSq } from './dp-sgd';
 import { trainingColumnFacts } from './dp-preprocess';
+import { resolveDpOptions, sampleThroughModelFile } from './dp-common';
 import { RdpAccountant, defaultDelta, privacyReceipt, sigmaForEpsilon, type PrivacyReceipt } from './rdp-accountant';
 import type { DpCommonOptions } from './dp-ctgan';
 
@@ -156,12 +157,9 @@ export class DpTransformer implements Generator {
     onProgress?: (p: TrainProgress) => void,
     signal?: AbortSignal,
   ): Promise<FitResult> {
-    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.options = { ...DEFAULTS, ...(given as Partial<DpTransformerOptions>) } as Resolved;
+    this.options = resolveDpOptions<Resolved>(DEFAULTS, options, table.numRows);
     const o = this.options;
-    if (!(o.epsilon > 0 && Number.isFinite(o.epsilon))) throw new Error(`DP training needs a finite ε > 0, got ${o.epsilon}`);
     const N = table.numRows;
-    if (N < 2) throw new Error('Cannot train with differential privacy on fewer than 2 rows');
     const cols = trainableColumns(schema);
     if (!cols.length) throw new Error('No column to train on: every column is excluded, an identifier or text.');
     const delta = o.delta ?? defaultDelta(N);
@@ -284,13 +282,8 @@ export class DpTransformer implements Generator {
     return { epochs: Math.max(0, Math.min(epoch, o.epochs)), stoppedEarly, diverged, backend: currentBackend(), history: clock.history };
   }
 
-  async sample(n: number, seed: number, options?: SampleOptions): Promise<Table> {
-    const m = TabularTransformer.load(this.save());
-    try {
-      return await m.sample(n, seed, options);
-    } finally {
-      m.dispose();
-    }
+  sample(n: number, seed: number, options?: SampleOptions): Promise<Table> {
+    return sampleThroughModelFile(this.save(), (saved) => TabularTransformer.load(saved), n, seed, options);
   }
 
   /** A transformer model file (weights, DP vocabulary, the receipt); never a training row. */

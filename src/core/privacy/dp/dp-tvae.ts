@@ -22,6 +22,7 @@ import { currentBackend } from '../../models/backend';
 import { TVAE } from '../../models/tvae/tvae';
 import { addNoise, clipScales, clippedDenseGrads, denseGhostNormsSq, poissonSample } from './dp-sgd';
 import { trainingColumnFacts } from './dp-preprocess';
+import { resolveDpOptions, sampleThroughModelFile } from './dp-common';
 import { RdpAccountant, defaultDelta, privacyReceipt, sigmaForEpsilon, type PrivacyReceipt } from './rdp-accountant';
 
 export interface DpTVAEOptions extends FitOptions {
@@ -114,12 +115,9 @@ export class DpTVAE implements Generator {
     onProgress?: (p: TrainProgress) => void,
     signal?: AbortSignal,
   ): Promise<FitResult> {
-    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.options = { ...DEFAULTS, ...(given as Partial<DpTVAEOptions>) } as typeof DEFAULTS & DpTVAEOptions;
+    this.options = resolveDpOptions<typeof DEFAULTS & DpTVAEOptions>(DEFAULTS, options, table.numRows);
     const o = this.options;
-    if (!(o.epsilon > 0 && Number.isFinite(o.epsilon))) throw new Error(`DP training needs a finite ε > 0, got ${o.epsilon}`);
     const N = table.numRows;
-    if (N < 2) throw new Error('Cannot train with differential privacy on fewer than 2 rows');
     const delta = o.delta ?? defaultDelta(N);
     const rng = new Rng(o.seed);
 
@@ -290,13 +288,8 @@ export class DpTVAE implements Generator {
     return out;
   }
 
-  async sample(n: number, seed: number, options?: SampleOptions): Promise<Table> {
-    const m = await TVAE.load(this.save());
-    try {
-      return await m.sample(n, seed, options);
-    } finally {
-      m.dispose();
-    }
+  sample(n: number, seed: number, options?: SampleOptions): Promise<Table> {
+    return sampleThroughModelFile(this.save(), (saved) => TVAE.load(saved), n, seed, options);
   }
 
   /** A tVAE model file (decoder weights, DP encoder aggregates, the receipt); never a training row. */
