@@ -57,6 +57,10 @@ export interface Settings {
   dp?: 'off' | PrivacyPreset;
   /** The value ranges and category lists are public knowledge: DP spends no ε estimating them. */
   publicDomain?: boolean;
+  /** Categories seen in fewer rows than this merge into one protected bucket (default 5). */
+  rareCount?: number;
+  /** Numeric columns: mode-specific (default), min-max or EHR-Safe stochastic normalisation. */
+  normalisation?: 'mode' | 'minmax' | 'stochastic';
 }
 
 export type View = 'prepare' | 'report' | 'privacy';
@@ -347,7 +351,14 @@ export const useStore = create<State>((set, get) => ({
           schema: d.schema,
           kind: s.model,
           backend: s.backend,
-          options: { epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, earlyStopping: s.earlyStopping },
+          options: {
+            epochs: s.epochs,
+            batchSize: s.batchSize,
+            seed: s.seed,
+            earlyStopping: s.earlyStopping,
+            ...(s.rareCount !== undefined ? { rareCount: s.rareCount } : {}),
+            ...(s.normalisation ? { normalisation: s.normalisation } : {}),
+          },
           holdoutFraction: s.holdout ? 0.2 : 0,
           ...(s.dp && s.dp !== 'off' ? { privacy: { epsilon: PRIVACY_PRESETS[s.dp].epsilon, publicDomain: !!s.publicDomain } } : {}),
         },

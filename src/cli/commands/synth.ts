@@ -78,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   const [input, ...extra] = args.positional;
   const out = flag(args, 'out') ?? flag(args, 'o');
   const usage =
-    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col]] [--epsilon E [--delta D] [--public-domain]]';
+    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col]] [--epsilon E [--delta D] [--public-domain]] [--rare-count N] [--normalisation mode|minmax|stochastic]';
   if (!input || !out) throw new UsageError(usage);
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const model = (flag(args, 'model') ?? 'tvae') as GeneratorKind;
@@ -138,6 +138,16 @@ export async function run(argv: string[]): Promise<number> {
   if (epochs !== undefined) options.epochs = epochs;
   if (batchSize !== undefined) options.batchSize = batchSize;
   if (flag(args, 'early-stopping') === 'true') options.earlyStopping = true;
+  const rareCount = numberFlag(args, 'rare-count');
+  if (rareCount !== undefined) {
+    if (!Number.isInteger(rareCount) || rareCount < 0) throw new UsageError(`--rare-count expects a whole number ≥ 0, got ${rareCount}`);
+    options.rareCount = rareCount;
+  }
+  const normalisation = flag(args, 'normalisation');
+  if (normalisation !== undefined) {
+    if (!['mode', 'minmax', 'stochastic'].includes(normalisation)) throw new UsageError(`--normalisation must be mode, minmax or stochastic, got "${normalisation}"`);
+    options.normalisation = normalisation as FitOptions['normalisation'];
+  }
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);

@@ -24,6 +24,14 @@ export async function sharedEncoders(): Promise<EncoderFactory> {
   return transformEncoders;
 }
 
+/** The encoding settings a user can choose (rare-category threshold, numeric normalisation), seeded. */
+export function encoderOptions(options: { rareCount?: number; normalisation?: EncoderOptions['normalisation'] }, seed: number): EncoderOptions {
+  const o: EncoderOptions = { seed };
+  if (options.rareCount !== undefined) o.rareCount = options.rareCount;
+  if (options.normalisation !== undefined) o.normalisation = options.normalisation;
+  return o;
+}
+
 /** Restore the encoder a saved model was trained with. */
 export async function restoreEncoder(schema: TableSchema, params: EncoderParams, factory?: EncoderFactory): Promise<TableEncoder> {
   if ((params as { kind?: string }).kind === 'simple') return simpleEncoders.load(schema, params);

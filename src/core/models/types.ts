@@ -11,6 +11,10 @@ export interface FitOptions {
   seed?: number;
   /** Early stopping on a validation split (the UI's "Auto" epochs). */
   earlyStopping?: boolean;
+  /** Categories seen in fewer rows merge into one protected bucket (default 5). */
+  rareCount?: number;
+  /** Numeric columns in the shared encoding: CTGAN's mode-specific (default), min-max, or EHR-Safe stochastic. */
+  normalisation?: 'mode' | 'minmax' | 'stochastic';
   /** Model-specific settings (layer sizes, learning rates, DP settings, …). */
   [key: string]: unknown;
 }

@@ -164,6 +164,28 @@ export function TrainSection() {
         <summary>Advanced settings</summary>
         <div className="row gap wrap">
           <NumberSetting id="batch-size" label="Batch size" value={settings.batchSize} min={1} onChange={(v) => upd({ batchSize: v })} help="Rows per training step (default 500)." />
+          <NumberSetting
+            id="rare-count"
+            label="Rare categories below"
+            value={settings.rareCount ?? 5}
+            min={0}
+            onChange={(v) => upd({ rareCount: v })}
+            help="Labels seen in fewer rows merge into one protected bucket, so one patient's rare value is never reproduced verbatim."
+          />
+          <div className="field">
+            <label htmlFor="normalisation">Numeric columns</label>
+            <select
+              id="normalisation"
+              data-testid="normalisation"
+              value={settings.normalisation ?? 'mode'}
+              onChange={(e) => upd({ normalisation: e.target.value as Settings['normalisation'] })}
+            >
+              <option value="mode">Mode-specific (CTGAN paper, default)</option>
+              <option value="stochastic">Stochastic (EHR-Safe)</option>
+              <option value="minmax">Min–max</option>
+            </select>
+            <p className="help">How tVAE and CTGAN encode numbers; the transformer uses quantile bins.</p>
+          </div>
           <div className="field">
             <label className="check">
               <input type="checkbox" checked={settings.earlyStopping} onChange={(e) => upd({ earlyStopping: e.target.checked })} data-testid="early-stopping" />

@@ -14,7 +14,7 @@ import type { Condition, FitOptions, FitResult, Generator, SampleOptions, SavedM
 import { dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
-import { restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
+import { encoderOptions, restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
 import {
   Adam, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, restore,
   serialiseWeights, snapshot, type NamedVariables,
@@ -207,7 +207,7 @@ export class CTGAN implements Generator {
     if (table.numRows === 0) throw new Error('Cannot train on an empty table');
     const rng = new Rng(o.seed);
     const factory = this.deps.encoders ?? (await sharedEncoders());
-    this.encoder = await factory.fit(table, schema, { seed: rng.seed() });
+    this.encoder = await factory.fit(table, schema, encoderOptions(o, rng.seed()));
     const encoder = this.encoder;
     this.build(encoder, rng, true);
     const layout = this.layout!;

@@ -11,7 +11,7 @@ import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
 import { dense, denseParams, expNonPositive, fastTanh, matMulConst, rowMaxConst, uniqueName } from '../layers/dense';
-import { restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
+import { encoderOptions, restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions,
   restore, serialiseWeights, snapshot, splitRows, type NamedVariables,
@@ -192,7 +192,7 @@ export class TVAE implements Generator {
     this.schema = schema;
     const rng = new Rng(o.seed);
     const factory = this.deps.encoders ?? (await sharedEncoders());
-    this.encoder = await factory.fit(table, schema, { seed: rng.seed() });
+    this.encoder = await factory.fit(table, schema, encoderOptions(o, rng.seed()));
     const encoder = this.encoder;
     this.build(encoder, rng, true);
     if (table.numRows === 0) throw new Error('Cannot train on an empty table');
