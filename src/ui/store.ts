@@ -237,42 +237,22 @@ export const useStore = create<State>((set, get) => ({
   report: idleEvaluation(),
   privacy: idleEvaluation(),
 
-  async loadFile(file, name, opts = {}) {
-    set({ loading: { file: name, progress: null }, loadError: null });
-    const onProgress = Comlink.proxy((p: IngestProgress) => {
-      if (get().loading?.file === name) set({ loading: { file: name, progress: p } });
-    });
-    try {
-      const r = await ingestWorker().load(file, name, { missingTokens: get().missingTokens, skipRaggedRows: !!opts.skipRaggedRows }, onProgress);
-      if ('error' in r) {
-        // The previous table stays loaded (the worker kept it too).
-        set({ loadError: { file: name, message: r.error, code: r.code, lines: r.lines, }, loading: null });
-        if (r.code === 'ragged-rows') pendingRagged = { file, name };
-        return;
-      }
-      if (get().train.status === 'training') await get().cancelTraining();
-      set({
-        dataset: { name, ipc: r.ipc, schema: r.schema, report: r.report, file, isSample: !!opts.isSample },
-        loading: null,
-        loadError: null,
-        train: { ...idleTrain },
-        synthetic: null,
-        sampling: null,
-        report: idleEvaluation(),
-        privacy: idleEvaluation(),
-        rowsWanted: r.schema.rows,
-        sequences: null,
-      });
-    } catch (e) {
-      set({ loadError: { file: name, message: message(e), code: 'unreadable', lines: [] }, loading: null });
-    }
+  loadFile(file, name, opts = {}) {
+    // One load at a time, in the order asked: a file dropped while the bundled sample is still loading
+    // must end up loaded, in the page and in the worker alike.
+    if (!opts.isSample) userLoads++;
+    const run = loadChain.then(() => loadNow(file, name, opts));
+    loadChain = run.catch(() => undefined);
+    return run;
   },
 
   async loadSample() {
+    const before = userLoads;
     try {
       const res = await fetch(publicFileUrl(SAMPLE_NAME));
       if (!res.ok) throw new Error(`The bundled sample could not be read (HTTP ${res.status}).`);
       const blob = await res.blob();
+      if (userLoads !== before) return; // the user's own file came first
       await get().loadFile(blob, SAMPLE_NAME, { isSample: true });
     } catch (e) {
       set({ loadError: { file: SAMPLE_NAME, message: message(e), code: 'unreadable', lines: [] } });
@@ -547,3 +527,40 @@ export function downloadBytes(bytes: Uint8Array | string, fileName: string, type
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+async function loadNow(file: Blob, name: string, opts: { skipRaggedRows?: boolean; isSample?: boolean } = {}): Promise<void> {
+  const set = useStore.setState;
+  const get = useStore.getState;
+  set({ loading: { file: name, progress: null }, loadError: null });
+  const onProgress = Comlink.proxy((p: IngestProgress) => {
+    if (get().loading?.file === name) set({ loading: { file: name, progress: p } });
+  });
+  try {
+    const r = await ingestWorker().load(file, name, { missingTokens: get().missingTokens, skipRaggedRows: !!opts.skipRaggedRows }, onProgress);
+    if ('error' in r) {
+      // The previous table stays loaded (the worker kept it too).
+      set({ loadError: { file: name, message: r.error, code: r.code, lines: r.lines, }, loading: null });
+      if (r.code === 'ragged-rows') pendingRagged = { file, name };
+      return;
+    }
+    if (get().train.status === 'training') await get().cancelTraining();
+    set({
+      dataset: { name, ipc: r.ipc, schema: r.schema, report: r.report, file, isSample: !!opts.isSample },
+      loading: null,
+      loadError: null,
+      train: { ...idleTrain },
+      synthetic: null,
+      sampling: null,
+      report: idleEvaluation(),
+      privacy: idleEvaluation(),
+      rowsWanted: r.schema.rows,
+      sequences: null,
+    });
+  } catch (e) {
+    set({ loadError: { file: name, message: message(e), code: 'unreadable', lines: [] }, loading: null });
+  }
+}
+
+/** Loads run one after another (see loadFile); the sample never replaces a file the user asked for. */
+let loadChain: Promise<void> = Promise.resolve();
+let userLoads = 0;
