@@ -234,10 +234,18 @@ export function finiteLosses(losses: Record<string, number>): boolean {
   return Object.values(losses).every((v) => Number.isFinite(v));
 }
 
-export function divergedMessage(epoch: number, losses: Record<string, number>): string {
+/**
+ * A finite loss can still diverge: seen on adult.csv at tVAE epoch ~120, the loss jumped from 2 to 7e5 and on
+ * to 1e11 without ever becoming NaN. A jump to more than 10,000× the scale of the lowest loss so far counts.
+ */
+export function lossExploded(loss: number, lowest: number): boolean {
+  return Number.isFinite(lowest) && loss > lowest + 1e4 * (1 + Math.abs(lowest));
+}
+
+export function divergedMessage(epoch: number, losses: Record<string, number>, lowest?: number): string {
   const bad = Object.entries(losses)
-    .filter(([, v]) => !Number.isFinite(v))
-    .map(([k, v]) => `${k}=${v}`)
+    .filter(([, v]) => !Number.isFinite(v) || (lowest !== undefined && lossExploded(v, lowest)))
+    .map(([k, v]) => `${k}=${Number.isFinite(v) ? v.toPrecision(3) : v}`)
     .join(', ');
   return `Training diverged at epoch ${epoch} (${bad}); stopped and kept the weights of the last good epoch. Try a lower learning rate or a smaller batch.`;
 }

@@ -13,7 +13,7 @@ import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, Train
 import { dense, denseParams, expNonPositive, fastTanh, matMulConst, rowMaxConst, uniqueName } from '../layers/dense';
 import { encoderOptions, restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
 import {
-  Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions,
+  Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, lossExploded,
   restore, serialiseWeights, snapshot, splitRows, type NamedVariables,
 } from '../training';
 import { currentBackend } from '../backend';
@@ -214,6 +214,7 @@ export class TVAE implements Generator {
     let good: Record<string, tf.Tensor> | null = null;
     let best: Record<string, tf.Tensor> | null = null;
     let diverged: string | undefined;
+    let lowest = Infinity;
     let stoppedEarly = false;
     let epoch = 0;
     try {
@@ -247,12 +248,13 @@ export class TVAE implements Generator {
         const loss = (await lossSum.data())[0] / train.length;
         lossSum.dispose();
         const losses: Record<string, number> = { loss };
-        if (!Number.isFinite(loss)) {
+        if (!Number.isFinite(loss) || lossExploded(loss, lowest)) {
           restore(this.vars, good);
-          diverged = divergedMessage(epoch, losses);
+          diverged = divergedMessage(epoch, losses, lowest);
           epoch--;
           break;
         }
+        lowest = Math.min(lowest, loss);
         if (stopper && validation.length) {
           const val = this.validationLoss(table, validation, encRng.fork());
           losses.validation = val;
