@@ -3,7 +3,8 @@
  * weight snapshots for the NaN guard, (de)serialisation of weights, progress/ETA, yielding, early stopping.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName, FitOptions, SavedModel, TrainProgress } from './types';
+import type { BackendName, FitOptions, GeneratorKind, ResumePoint, SavedModel, TrainProgress } from './types';
+import type { TableSchema } from '../schema/types';
 import { currentBackend } from './backend';
 
 export type NamedVariables = Record<string, tf.Variable>;
@@ -172,7 +173,7 @@ export function assignWeights(vars: NamedVariables, weights: SavedModel['weights
 export function jsonOptions(options: FitOptions): FitOptions {
   const out: FitOptions = {};
   for (const [k, v] of Object.entries(options)) {
-    if (v === undefined || typeof v === 'function') continue;
+    if (v === undefined || typeof v === 'function' || k === 'resume') continue;
     if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) continue;
     out[k] = v;
   }
@@ -215,9 +216,12 @@ export class TrainClock {
   readonly start = now();
   readonly backend: BackendName = currentBackend();
   history: TrainProgress[] = [];
+  /** `done`: epochs a resumed run had already completed (they took no time in this run). */
+  constructor(private readonly done = 0) {}
   progress(epoch: number, epochs: number, losses: Record<string, number>, rowsSeen?: number): TrainProgress {
     const elapsedMs = now() - this.start;
-    const etaMs = epoch > 0 ? (elapsedMs / epoch) * (epochs - epoch) : 0;
+    const ran = epoch - this.done;
+    const etaMs = ran > 0 ? (elapsedMs / ran) * (epochs - epoch) : 0;
     const p: TrainProgress = { epoch, epochs, losses, elapsedMs, etaMs, backend: this.backend };
     if (rowsSeen !== undefined) p.rowsSeen = rowsSeen;
     this.history.push(p);
@@ -283,4 +287,21 @@ export function splitRows(n: number, validationFraction: number, rng: { shuffle<
   rng.shuffle(idx);
   const nv = Math.max(1, Math.min(n - 1, Math.round(n * validationFraction)));
   return { train: idx.slice(nv), validation: idx.slice(0, nv) };
+}
+
+/**
+ * The run to continue, checked against the table about to be trained: same generator, same columns with the
+ * same kinds. A checkpoint from another table would decode into the wrong columns, so it is refused.
+ */
+export function resumePoint(options: FitOptions, kind: GeneratorKind, schema: TableSchema): ResumePoint | null {
+  const r = options.resume;
+  if (!r) return null;
+  const m = r.model;
+  if (m?.format !== 'doppel-model' || !m.weights) throw new Error('The checkpoint to resume from is not a Doppel model.');
+  if (m.kind !== kind) throw new Error(`The checkpoint holds a ${m.kind} model; resume it with ${m.kind}, not ${kind}.`);
+  const sig = (s: TableSchema) => s.columns.map((c) => `${c.name}:${c.kind}:${c.excluded ? 'x' : ''}`).join('|');
+  if (sig(m.schema) !== sig(schema))
+    throw new Error('The checkpoint was trained on a table with other columns or column kinds; load that table (with the same schema) or train anew.');
+  if (!Number.isInteger(r.epoch) || r.epoch < 0) throw new Error(`The checkpoint's epoch count (${r.epoch}) is not a whole number.`);
+  return r;
 }

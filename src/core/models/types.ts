@@ -15,6 +15,8 @@ export interface FitOptions {
   rareCount?: number;
   /** Numeric columns in the shared encoding: CTGAN's mode-specific (default), min-max, or EHR-Safe stochastic. */
   normalisation?: 'mode' | 'minmax' | 'stochastic';
+  /** Continue an interrupted run on the same table: its checkpoint (see Generator.checkpoint) and epochs done. */
+  resume?: ResumePoint;
   /** Model-specific settings (layer sizes, learning rates, DP settings, …). */
   [key: string]: unknown;
 }
@@ -68,6 +70,16 @@ export interface SavedModel {
   privacy?: unknown;
 }
 
+/**
+ * Where an interrupted run stopped. The checkpoint carries every trained weight (the tVAE's encoder and
+ * CTGAN's critic too) and the fitted encoding, so training goes on from there; Adam's moments start afresh.
+ */
+export interface ResumePoint {
+  model: SavedModel;
+  /** Epochs completed (1-based). */
+  epoch: number;
+}
+
 export interface Generator {
   readonly kind: GeneratorKind;
   fit(
@@ -79,5 +91,7 @@ export interface Generator {
   ): Promise<FitResult>;
   sample(n: number, seed: number, options?: SampleOptions): Promise<Table>;
   save(): SavedModel;
+  /** save() plus the weights only training needs, for resuming (still weights and encoding, never rows). */
+  checkpoint?(): SavedModel;
   dispose(): void;
 }

@@ -16,7 +16,7 @@ import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
 import { encoderOptions, restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
 import {
-  Adam, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, restore,
+  Adam, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, restore, resumePoint,
   serialiseWeights, snapshot, type NamedVariables,
 } from '../training';
 import { currentBackend } from '../backend';
@@ -206,10 +206,14 @@ export class CTGAN implements Generator {
     this.schema = schema;
     if (table.numRows === 0) throw new Error('Cannot train on an empty table');
     const rng = new Rng(o.seed);
-    const factory = this.deps.encoders ?? (await sharedEncoders());
-    this.encoder = await factory.fit(table, schema, encoderOptions(o, rng.seed()));
+    const resume = resumePoint(o, 'ctgan', schema);
+    const encoderSeed = rng.seed();
+    this.encoder = resume
+      ? await restoreEncoder(schema, resume.model.encoder as never, this.deps.encoders)
+      : await (this.deps.encoders ?? (await sharedEncoders())).fit(table, schema, encoderOptions(o, encoderSeed));
     const encoder = this.encoder;
     this.build(encoder, rng, true);
+    if (resume) assignWeights({ ...this.gen, ...this.bn, ...this.critic }, resume.model.weights);
     const layout = this.layout!;
     const condVec = this.condVec!;
     const D = encoder.width;
@@ -219,7 +223,8 @@ export class CTGAN implements Generator {
     const steps = Math.max(1, Math.floor(table.numRows / batch));
     const gOpt = new Adam(o.learningRate, o.beta1, o.beta2, o.weightDecay);
     const cOpt = new Adam(o.learningRate, o.beta1, o.beta2, o.weightDecay);
-    const clock = new TrainClock();
+    const done = resume ? Math.min(resume.epoch, o.epochs) : 0;
+    const clock = new TrainClock(done);
     const yielder = new Yielder();
     const dataRng = rng.fork();
     const buf = new Float32Array(batch * D);
@@ -228,10 +233,10 @@ export class CTGAN implements Generator {
     let good: Record<string, tf.Tensor> | null = null;
     let diverged: string | undefined;
     let stoppedEarly = false;
-    let epoch = 0;
+    let epoch = done;
     const condTensor = (b: CondBatch | null) => (b && C ? tf.tensor2d(b.cond, [batch, C]) : null);
     try {
-      outer: for (epoch = 1; epoch <= o.epochs; epoch++) {
+      outer: for (epoch = done + 1; epoch <= o.epochs; epoch++) {
         disposeAll(good);
         good = snapshot(vars());
         let gSum: tf.Tensor = tf.scalar(0);
@@ -403,6 +408,10 @@ export class CTGAN implements Generator {
       encoder: this.encoder.toJSON(),
       weights: serialiseWeights({ ...this.gen, ...this.bn }),
     };
+  }
+
+  checkpoint(): SavedModel {
+    return { ...this.save(), weights: serialiseWeights({ ...this.gen, ...this.bn, ...this.critic }) };
   }
 
   private disposeVars(): void {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Table } from 'apache-arrow';
 import type { FitOptions, FitResult, Generator, SavedModel, SampleOptions, TrainProgress } from '../types';
+import { resumePoint } from '../training';
 import { trainableColumns, type TableSchema } from '../../schema/types';
 import { Rng } from '../../util/random';
 import { labelVector, numberVector, readRawColumn, tableFromColumns, textVector } from '../../sample/arrow';
@@ -77,15 +78,7 @@ export class TabularTransformer implements Generator {
     g.options = saved.options as TransformerOptions;
     g.vocab = withOffsets(enc.vocab);
     g.cfg = enc.network;
-    const fresh = initParams(g.cfg, 0);
-    for (const [name, v] of Object.entries(fresh)) {
-      const w = saved.weights[name];
-      if (!w) throw new Error(`Transformer model file is missing weight "${name}"`);
-      const t = tf.tensor(fromBase64(w.data), w.shape);
-      v.assign(t);
-      t.dispose();
-    }
-    g.params = fresh;
+    g.params = assignParams(initParams(g.cfg, 0), saved.weights);
     return g;
   }
 
@@ -100,19 +93,25 @@ export class TabularTransformer implements Generator {
     for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
     this.dispose();
     this.schema = schema;
-    this.options = { ...options };
+    const { resume: _resume, ...kept } = options;
+    this.options = kept;
     const rng = new Rng(o.seed);
+    const resume = resumePoint(o, 'transformer', schema);
+    const saved = resume?.model.encoder as { vocab: ColumnVocab[]; network: NetworkConfig } | undefined;
     const trainable = trainableColumns(schema);
     if (trainable.length === 0) throw new Error('No column to train on: every column is excluded, an identifier or text.');
-    const vocab = fitVocab(table, schema, trainable, rng.seed(), { maxBins: o.maxBins, rareCount: o.rareCount });
+    const vocabSeed = rng.seed();
+    const vocab = saved ? withOffsets(saved.vocab) : fitVocab(table, schema, trainable, vocabSeed, { maxBins: o.maxBins, rareCount: o.rareCount });
     this.vocab = vocab;
     const C = vocab.columns.length;
     const V = vocab.total;
     const width = Math.max(o.heads, Math.round(o.width / o.heads) * o.heads);
     const K = Math.max(...vocab.columns.map((c) => c.size));
-    const cfg: NetworkConfig = { vocab: V, maxTokens: K, columns: C, width, layers: o.layers, heads: o.heads, ffn: o.ffn, dropout: o.dropout };
+    const cfg: NetworkConfig = saved?.network ?? { vocab: V, maxTokens: K, columns: C, width, layers: o.layers, heads: o.heads, ffn: o.ffn, dropout: o.dropout };
     this.cfg = cfg;
     this.params = initParams(cfg, rng.seed());
+    if (resume) assignParams(this.params, resume.model.weights);
+    const done = resume ? Math.min(resume.epoch, o.epochs) : 0;
     const vars = Object.values(this.params);
 
     // Raw columns once (not an encoded matrix); tokens are built per batch.
@@ -184,7 +183,7 @@ export class TabularTransformer implements Generator {
     const batches = Math.ceil(nTrain / B);
     const prev = new Int32Array(B * T);
     const target = new Int32Array(B * T);
-    for (epoch = 0; epoch < o.epochs; epoch++) {
+    for (epoch = done; epoch < o.epochs; epoch++) {
       if (signal?.aborted) break;
       rng.shuffle(rows);
       let lossSum = tf.scalar(0);
@@ -258,7 +257,7 @@ export class TabularTransformer implements Generator {
         epochs: o.epochs,
         losses,
         elapsedMs,
-        etaMs: (elapsedMs / (epoch + 1)) * (o.epochs - epoch - 1),
+        etaMs: (elapsedMs / (epoch + 1 - done)) * (o.epochs - epoch - 1),
         backend: currentBackend(),
         rowsSeen: (epoch + 1) * nTrain,
       };
@@ -274,7 +273,7 @@ export class TabularTransformer implements Generator {
     causal.dispose();
     maskCache.forEach((t) => t.dispose());
     optimizer.dispose();
-    return { epochs: history.length, stoppedEarly: stoppedEarly || !!signal?.aborted, diverged, backend: currentBackend(), history };
+    return { epochs: done + history.length, stoppedEarly: stoppedEarly || !!signal?.aborted, diverged, backend: currentBackend(), history };
   }
 
   async sample(n: number, seed: number, options: SampleOptions = {}): Promise<Table> {
@@ -413,8 +412,25 @@ export class TabularTransformer implements Generator {
     };
   }
 
+  /** Every parameter is in the model file already. */
+  checkpoint(): SavedModel {
+    return this.save();
+  }
+
   dispose(): void {
     if (this.params) for (const v of Object.values(this.params)) v.dispose();
     this.params = null;
   }
+}
+
+/** Saved weights into freshly built parameters (names and shapes from the network settings). */
+function assignParams(params: Params, weights: SavedModel['weights']): Params {
+  for (const [name, v] of Object.entries(params)) {
+    const w = weights[name];
+    if (!w) throw new Error(`Transformer model file is missing weight "${name}"`);
+    const t = tf.tensor(fromBase64(w.data), w.shape);
+    v.assign(t);
+    t.dispose();
+  }
+  return params;
 }

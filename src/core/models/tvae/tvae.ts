@@ -14,7 +14,7 @@ import { dense, denseParams, expNonPositive, fastTanh, matMulConst, rowMaxConst,
 import { encoderOptions, restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, lossExploded,
-  restore, serialiseWeights, snapshot, splitRows, type NamedVariables,
+  restore, resumePoint, serialiseWeights, snapshot, splitRows, type NamedVariables,
 } from '../training';
 import { currentBackend } from '../backend';
 import { outputsToRows } from '../layers/sampling';
@@ -191,10 +191,14 @@ export class TVAE implements Generator {
     const o = this.options;
     this.schema = schema;
     const rng = new Rng(o.seed);
-    const factory = this.deps.encoders ?? (await sharedEncoders());
-    this.encoder = await factory.fit(table, schema, encoderOptions(o, rng.seed()));
+    const resume = resumePoint(o, 'tvae', schema);
+    const encoderSeed = rng.seed();
+    this.encoder = resume
+      ? await restoreEncoder(schema, resume.model.encoder as never, this.deps.encoders)
+      : await (this.deps.encoders ?? (await sharedEncoders())).fit(table, schema, encoderOptions(o, encoderSeed));
     const encoder = this.encoder;
     this.build(encoder, rng, true);
+    if (resume) assignWeights(this.vars, resume.model.weights);
     if (table.numRows === 0) throw new Error('Cannot train on an empty table');
 
     const { train, validation } = o.earlyStopping
@@ -205,7 +209,8 @@ export class TVAE implements Generator {
     const steps = Math.ceil(train.length / batch);
     const buf = new Float32Array(batch * D);
     const opt = new Adam(o.learningRate, 0.9, 0.999, o.weightDecay);
-    const clock = new TrainClock();
+    const done = resume ? Math.min(resume.epoch, o.epochs) : 0;
+    const clock = new TrainClock(done);
     const yielder = new Yielder();
     const stopper = o.earlyStopping ? new EarlyStopping(o.patience) : null;
     const encRng = rng.fork();
@@ -216,9 +221,9 @@ export class TVAE implements Generator {
     let diverged: string | undefined;
     let lowest = Infinity;
     let stoppedEarly = false;
-    let epoch = 0;
+    let epoch = done;
     try {
-      outer: for (epoch = 1; epoch <= o.epochs; epoch++) {
+      outer: for (epoch = done + 1; epoch <= o.epochs; epoch++) {
         disposeAll(good);
         good = snapshot(this.vars);
         rng.shuffle(train);
@@ -331,6 +336,10 @@ export class TVAE implements Generator {
       encoder: this.encoder.toJSON(),
       weights: serialiseWeights(this.decoderVars()),
     };
+  }
+
+  checkpoint(): SavedModel {
+    return { ...this.save(), weights: serialiseWeights(this.vars) };
   }
 
   private disposeVars(): void {
