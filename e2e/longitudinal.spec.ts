@@ -94,3 +94,34 @@ test('checkpoint: a run interrupted by a reload can be resumed and generates wit
   expect(rows[0]).toEqual(parseCsv(heart.toString('utf8'))[0]);
   expect(rows.length - 1).toBe(50);
 });
+
+test('checkpoint: an interrupted run continues training from its epoch (same settings) and then generates', async ({ page }) => {
+  const heart = readData('heart_cleveland.csv');
+  await page.goto('/');
+  await dropFile(page, 'heart_cleveland.csv', heart);
+  await expect(page.getByTestId('summary-rows')).toHaveText('303');
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('epochs').fill('120');
+  await page.getByTestId('train').click();
+  await expect.poll(async () => Number(await page.getByTestId('epoch').textContent()), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+  await page.reload(); // the tab closes mid-run
+  await expect(page.getByTestId('continue-training')).toBeVisible({ timeout: 30_000 });
+  const saved = Number(await page.getByTestId('checkpoint-epoch').textContent());
+  await page.getByTestId('epochs').fill('7'); // whatever the form says now…
+  await page.getByTestId('continue-training').click();
+  await expect(page.getByTestId('epochs')).toHaveValue('120'); // …and the continued run takes the run's own settings
+  // The first epoch shown is the one after the checkpoint, not epoch 1.
+  const first = await expect
+    .poll(async () => Number((await page.getByTestId('epoch').textContent({ timeout: 100 }).catch(() => '')) || 0), { intervals: [25], timeout: 60_000 })
+    .toBeGreaterThan(0)
+    .then(async () => Number(await page.getByTestId('epoch').textContent()));
+  expect(first).toBeGreaterThan(saved);
+  await expect(page.getByTestId('train-status')).toContainText('Trained 120 epochs', { timeout: 180_000 });
+  await expect(page.getByTestId('continue-training')).toHaveCount(0); // a finished run leaves nothing to resume
+  await page.getByTestId('rows').fill('40');
+  await page.getByTestId('generate').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  const rows = parseCsv(readFileSync((await download.path())!, 'utf8')).filter((r) => r.length > 1 || r[0] !== '');
+  expect(rows[0]).toEqual(parseCsv(heart.toString('utf8'))[0]);
+  expect(rows.length - 1).toBe(40);
+});

@@ -36,6 +36,8 @@ export interface TrainRequest {
   holdoutFraction?: number;
   /** Differential privacy: target ε (DP-SGD), and whether ranges and category lists are declared public. */
   privacy?: { epsilon: number; publicDomain: boolean };
+  /** Continue an interrupted run from its checkpoint (same table, kind and options); its checkpoint is replaced. */
+  resume?: { model: SavedModel; epoch: number; runId: string };
 }
 
 export interface TrainOutcome {
@@ -204,9 +206,11 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
     rows = splitHoldout(table.numRows, fraction, Number(req.options.seed ?? 0));
     table = takeRows(req.schema, [{ table, rows: rows.train }]);
   }
+  // A DP run's receipt would not count the epochs before the checkpoint, so only non-private row models resume.
+  if (req.resume && (req.privacy || longitudinal)) throw new Error('Only a run without differential privacy and without a patient id can be continued; train anew.');
   const options: FitOptions = req.privacy
     ? { ...req.options, epsilon: req.privacy.epsilon, ...(req.privacy.publicDomain ? declaredPublicDomain(req.schema) : {}) }
-    : req.options;
+    : { ...req.options, ...(req.resume ? { resume: { model: req.resume.model, epoch: req.resume.epoch } } : {}) };
   const g = longitudinal
     ? new LongitudinalGenerator(req.kind)
     : req.privacy
@@ -221,7 +225,11 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
   const rowGenerator = g instanceof LongitudinalGenerator ? null : g;
   const cp =
     rowGenerator && backend !== 'webgpu'
-      ? trainingCheckpoints({ epochs: req.options.epochs ?? 300, settings: { kind: req.kind, ...req.options } })
+      ? trainingCheckpoints({
+          epochs: req.options.epochs ?? 300,
+          settings: { kind: req.kind, ...req.options, holdoutFraction: fraction, ...(req.privacy ? { privacy: req.privacy } : {}) },
+          ...(req.resume ? { replaces: req.resume.runId } : {}),
+        })
       : null;
   try {
     const result: FitResult = await g.fit(

@@ -37,4 +37,20 @@ describe('trainingCheckpoints', () => {
     }
     expect((await resumableCheckpoint(session))?.epoch).toBe(3);
   });
+
+  it('saves the full checkpoint when the generator has one, and a continued run drops the checkpoint it replaced', async () => {
+    const session = LocalSession.withKV(memoryKV());
+    const first = trainingCheckpoints({ epochs: 5, settings: {}, session, minIntervalMs: 0 });
+    const full = { ...gen({ n: 1 }), checkpoint: (): SavedModel => ({ ...gen({ n: 1 }).save(), weights: { w: { shape: [1], data: 'all' } } }) };
+    await first.epoch(full, progress(2));
+    const left = await resumableCheckpoint(session);
+    expect(left?.model.weights.w.data).toBe('all');
+    // The continued run (interrupted again) leaves its own; finished, it leaves neither.
+    const next = trainingCheckpoints({ epochs: 5, settings: {}, session, minIntervalMs: 0, replaces: first.runId });
+    await next.epoch(full, progress(3));
+    expect((await resumableCheckpoint(session))?.runId).toBe(next.runId);
+    await next.finish();
+    expect(await resumableCheckpoint(session)).toBeUndefined();
+    expect(await session.kv.get('checkpoints', first.runId)).toBeUndefined();
+  });
 });

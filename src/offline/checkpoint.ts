@@ -7,7 +7,7 @@
  *   await cp.finish();            // a finished run leaves nothing to resume
  *
  * and on the page, `resumableCheckpoint()` says whether a run was interrupted (its model file can be
- * loaded with loadGenerator to sample, or used to warm-start a new fit).
+ * loaded with loadGenerator to sample, or passed as FitOptions.resume to continue training).
  */
 import type { SavedModel, TrainProgress } from '../core/models/types';
 import { LocalSession, type Checkpoint } from './persistence';
@@ -18,6 +18,8 @@ export interface CheckpointOptions {
   datasetId?: string;
   /** Skip an epoch's checkpoint if the last one is younger than this (tiny epochs); default 2 s. */
   minIntervalMs?: number;
+  /** The checkpoint this run continues from: dropped with this run's own when it finishes. */
+  replaces?: string;
   /** For tests: an already open session. */
   session?: LocalSession;
 }
@@ -25,7 +27,7 @@ export interface CheckpointOptions {
 export interface TrainingCheckpoints {
   readonly runId: string;
   /** Save the generator after an epoch (never throws; a failed write is skipped). */
-  epoch(generator: { save(): SavedModel }, progress: TrainProgress): Promise<void>;
+  epoch(generator: { save(): SavedModel; checkpoint?(): SavedModel }, progress: TrainProgress): Promise<void>;
   /** The run finished or was cancelled on purpose: drop its checkpoint. */
   finish(): Promise<void>;
 }
@@ -51,7 +53,7 @@ export function trainingCheckpoints(opts: CheckpointOptions): TrainingCheckpoint
       last = now;
       let model: SavedModel;
       try {
-        model = generator.save();
+        model = generator.checkpoint?.() ?? generator.save();
       } catch {
         return;
       }
@@ -66,6 +68,7 @@ export function trainingCheckpoints(opts: CheckpointOptions): TrainingCheckpoint
       await writing;
       const s = await open();
       await s?.clearCheckpoint(runId).catch(() => undefined);
+      if (opts.replaces) await s?.clearCheckpoint(opts.replaces).catch(() => undefined);
     },
   };
 }

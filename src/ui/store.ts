@@ -14,6 +14,7 @@ import type { PrivacyReport } from '../core/privacy';
 import type { TemporalReport } from '../core/longitudinal/metrics';
 import type { SequenceInfo } from '../../workers/ingest.worker';
 import { publicFileUrl } from '../offline/public-url';
+import type { Checkpoint } from '../offline/persistence';
 import type { Condition } from '../core/models/types';
 import { ConditionError, parseConditions } from '../core/sample/conditions';
 import { Comlink, evaluateWorker, ingestWorker, resetEvaluateWorker, setTrainCrashHandler, trainCall, trainWorker } from './workers';
@@ -61,6 +62,21 @@ export interface Settings {
   rareCount?: number;
   /** Numeric columns: mode-specific (default), min-max or EHR-Safe stochastic normalisation. */
   normalisation?: 'mode' | 'minmax' | 'stochastic';
+}
+
+/** The form settings an interrupted run started with (saved in its checkpoint). */
+function settingsOfRun(cp: Checkpoint): Partial<Settings> {
+  const r = cp.settings;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const out: Partial<Settings> = { model: cp.model.kind, holdout: Number(r.holdoutFraction ?? 0) > 0, dp: 'off' };
+  const epochs = num(r.epochs), batchSize = num(r.batchSize), seed = num(r.seed), rareCount = num(r.rareCount);
+  if (epochs !== undefined) out.epochs = epochs;
+  if (batchSize !== undefined) out.batchSize = batchSize;
+  if (seed !== undefined) out.seed = seed;
+  if (rareCount !== undefined) out.rareCount = rareCount;
+  if (typeof r.earlyStopping === 'boolean') out.earlyStopping = r.earlyStopping;
+  if (r.normalisation === 'mode' || r.normalisation === 'minmax' || r.normalisation === 'stochastic') out.normalisation = r.normalisation;
+  return out;
 }
 
 export type View = 'prepare' | 'report' | 'privacy';
@@ -141,7 +157,8 @@ interface State {
   importMetadata(json: unknown): Promise<void>;
   setSettings(patch: Partial<Settings>): void;
   setRowsWanted(n: number | null): void;
-  startTraining(): Promise<void>;
+  /** Train with the current settings, or continue an interrupted run from its checkpoint with the run's own settings. */
+  startTraining(resume?: Checkpoint): Promise<void>;
   cancelTraining(): Promise<void>;
   generate(): Promise<void>;
   dismissError(): void;
@@ -311,9 +328,11 @@ export const useStore = create<State>((set, get) => ({
     set({ rowsWanted: n });
   },
 
-  async startTraining() {
+  async startTraining(resume) {
     const d = get().dataset;
     if (!d) return;
+    // A continued run keeps the settings it started with (the same holdout split and seed), shown in the form.
+    if (resume) set({ settings: { ...get().settings, ...settingsOfRun(resume) } });
     const s = get().settings;
     set({ train: { ...idleTrain, status: 'starting' }, synthetic: null, error: null, model: null });
     const onProgress = Comlink.proxy((p: TrainProgress) => {
@@ -339,8 +358,9 @@ export const useStore = create<State>((set, get) => ({
             ...(s.rareCount !== undefined ? { rareCount: s.rareCount } : {}),
             ...(s.normalisation ? { normalisation: s.normalisation } : {}),
           },
-          holdoutFraction: s.holdout ? 0.2 : 0,
-          ...(s.dp && s.dp !== 'off' ? { privacy: { epsilon: PRIVACY_PRESETS[s.dp].epsilon, publicDomain: !!s.publicDomain } } : {}),
+          holdoutFraction: resume ? Number(resume.settings.holdoutFraction ?? 0) : s.holdout ? 0.2 : 0,
+          ...(resume ? { resume: { model: resume.model, epoch: resume.epoch, runId: resume.runId } } : {}),
+          ...(!resume && s.dp && s.dp !== 'off' ? { privacy: { epsilon: PRIVACY_PRESETS[s.dp].epsilon, publicDomain: !!s.publicDomain } } : {}),
         },
         onProgress,
       ));

@@ -1,7 +1,7 @@
 /**
  * "Nothing lost" (issue 8): a training run interrupted by a closed or crashed tab leaves its last
- * checkpoint in IndexedDB; this offers to load it into the training worker so the user can generate
- * without training again.
+ * checkpoint in IndexedDB; this offers to continue training from it (same table, same settings) or to
+ * load it into the training worker so the user can generate without training again.
  */
 import { useEffect, useState } from 'react';
 import { resumableCheckpoint } from '../../offline/checkpoint';
@@ -16,6 +16,8 @@ export function ResumeCheckpoint() {
   const [loaded, setLoaded] = useState(false);
   const status = useStore((s) => s.train.status);
   const backend = useStore((s) => s.settings.backend);
+  const dataset = useStore((s) => s.dataset);
+  const startTraining = useStore((s) => s.startTraining);
   useEffect(() => {
     // Look again whenever training stops: a finished run clears its checkpoint, a crash leaves it.
     if (status === 'training' || status === 'starting') return;
@@ -26,6 +28,14 @@ export function ResumeCheckpoint() {
     };
   }, [status]);
   if (!cp || status === 'training' || status === 'starting') return null;
+  // Training goes on only over the same columns; a DP run's receipt could not count the epochs already spent.
+  const sameTable = !!dataset && dataset.schema.columns.map((c) => `${c.name}:${c.kind}`).join('|') === cp.model.schema.columns.map((c) => `${c.name}:${c.kind}`).join('|');
+  const continuable = sameTable && !cp.settings.privacy && cp.epoch < cp.epochs;
+  const whyNot = cp.settings.privacy
+    ? 'A differentially private run cannot be continued (its privacy receipt would not count the epochs already spent); generate from it or train anew.'
+    : !sameTable
+      ? 'To continue training, load the table this run was trained on (same columns and kinds).'
+      : 'This run had finished its epochs.';
   const resume = async () => {
     setBusy(true);
     try {
@@ -46,8 +56,15 @@ export function ResumeCheckpoint() {
         {new Date(cp.savedAt).toLocaleString()}
         {typeof cp.settings.kind === 'string' ? `, ${cp.settings.kind}` : ''}). Its weights were kept on this machine.
       </p>
+      {continuable ? (
+        <button type="button" data-testid="continue-training" disabled={busy} onClick={() => void startTraining(cp)}>
+          Continue training from epoch {int(cp.epoch)}
+        </button>
+      ) : (
+        <p data-testid="continue-why">{whyNot}</p>
+      )}{' '}
       <button type="button" className="secondary" data-testid="resume-checkpoint" disabled={busy || loaded} onClick={() => void resume()}>
-        {loaded ? 'Checkpoint loaded: generate in step 4' : busy ? 'Loading…' : 'Resume from checkpoint'}
+        {loaded ? 'Checkpoint loaded: generate in step 4' : busy ? 'Loading…' : 'Generate from this checkpoint'}
       </button>
     </div>
   );
