@@ -70,6 +70,41 @@ test('pbcseq: mark id and time, see sequence summaries, train, generate new pati
   await expectAccessible(page, '[data-testid="temporal-report"]');
 });
 
+test('a longitudinal model downloads as a file (layout and weights, no rows) and comes back after a reload', async ({ page }) => {
+  const bytes = readData(FILE);
+  await page.goto('/');
+  await dropFile(page, FILE, bytes);
+  await expect(page.getByTestId('summary-rows')).toHaveText('1,945');
+  await page.getByTestId('id-column').selectOption('id');
+  await page.getByTestId('time-column').selectOption('day');
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('epochs').fill('1');
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'done', { timeout: 200_000 });
+
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-model').click()]);
+  const saved = readFileSync((await file.path())!, 'utf8');
+  const doc = JSON.parse(saved);
+  expect(doc.format).toBe('doppel-longitudinal');
+  expect(doc.layout.idColumn).toBe('id');
+  expect(doc.model.format).toBe('doppel-model');
+  const real = parseCsv(bytes.toString('utf8'));
+  for (const r of real.slice(1, 40)) expect(saved.includes(r.join(','))).toBe(false);
+
+  // The trained model is kept on this machine: after a reload it generates without training again.
+  await page.reload();
+  await expect(page.getByTestId('model-loaded')).toContainText('trained before the reload', { timeout: 60_000 });
+  await expect(page.locator('label[for="rows"]')).toHaveText('Synthetic patients');
+  await page.getByTestId('rows').fill('5');
+  await page.getByTestId('generate').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  const syn = parseCsv(readFileSync((await download.path())!, 'utf8')).filter((r) => r.length > 1 || r[0] !== '');
+  expect(syn[0]).toEqual(real[0]);
+  const ids = new Set(syn.slice(1).map((r) => Number(r[syn[0].indexOf('id')])));
+  expect(ids.size).toBe(5);
+  for (const id of ids) expect(id).toBeGreaterThan(312);
+});
+
 test('checkpoint: a run interrupted by a reload can be resumed and generates without retraining', async ({ page }) => {
   const heart = readData('heart_cleveland.csv');
   await page.goto('/');

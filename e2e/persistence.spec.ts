@@ -4,6 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { DATA_DIR, loadCsv, train, waitForTable } from './offline-flow';
 
 const OTHER_CSV = path.join(DATA_DIR, 'heart_failure_prediction_918.csv');
@@ -48,6 +49,13 @@ test('a reload restores the table, settings and trained model; Forget everything
   await waitForTable(page, 'heart_failure_prediction_918.csv');
   await expect(page.getByTestId('summary-rows')).toHaveText('918');
   await expect(page.getByTestId('epochs')).toHaveValue('2');
+  // The trained model is back in the training worker: Generate works without training again.
+  await expect(page.getByTestId('model-loaded')).toContainText('trained before the reload', { timeout: 60_000 });
+  await page.getByTestId('rows').fill('25');
+  await page.getByTestId('generate').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  const rows = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+  expect(rows).toHaveLength(26);
 
   await page.getByTestId('forget-everything').click();
   const reloaded = page.waitForEvent('load');

@@ -21,7 +21,7 @@ import { toParquet } from '../src/core/export/parquet';
 import { toPostgresScript } from '../src/core/export/postgres';
 import { generationSidecar, type SidecarInput } from '../src/core/export/sidecar';
 import type { PrivacyReceipt } from '../src/core/privacy/dp/rdp-accountant';
-import { LongitudinalGenerator, type SavedLongitudinalModel } from '../src/core/longitudinal/generator';
+import { LongitudinalGenerator, type ModelFile, type SavedLongitudinalModel } from '../src/core/longitudinal/generator';
 import { trainingCheckpoints } from '../src/offline/checkpoint';
 import { createDpGenerator, type DpGenerator } from '../src/core/privacy/dp';
 import { declaredPublicDomain } from '../src/core/privacy/dp/dp-preprocess';
@@ -174,12 +174,10 @@ const api = {
     });
   },
 
-  /** The trained generator as a model file (weights + encoding, never rows). */
-  save(): Promise<SavedModel> {
+  /** The trained generator as a model file (weights + encoding, never rows); longitudinal models save their layout too. */
+  save(): Promise<ModelFile> {
     return exclusive(async () => {
       if (!generator) throw new Error('Train a model first.');
-      // Model files and the stored session hold row generators; a longitudinal model is not kept across reloads yet.
-      if (generator instanceof LongitudinalGenerator) throw new Error('Saving a longitudinal (patient id) model is not supported in the app yet; use the CLI (synth --id … --save).');
       // save() reads weights synchronously. On WebGPU that read goes through canvas readback, which in
       // testing (SwiftShader) left the device unable to create buffers for the next sampling run; an
       // async read first caches every weight on the CPU, so save() never takes that path.

@@ -26,7 +26,7 @@ describe('LocalSession', () => {
     await s.saveSession({ reportId: 'r1', view: 'evaluate' });
     const r = await s.restore();
     expect(r.dataset?.ipc).toEqual(ipc);
-    expect(r.model?.model.kind).toBe('tvae');
+    expect(r.model?.model).toMatchObject({ format: 'doppel-model', kind: 'tvae' });
     expect(r.report?.report).toEqual({ score: 0.9 });
     expect(r.settings).toEqual({ backend: 'wasm' });
     expect(r.session).toMatchObject({ datasetId: 'd1', modelId: 'm1', reportId: 'r1', view: 'evaluate' });

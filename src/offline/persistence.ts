@@ -6,6 +6,7 @@
  */
 import type { TableSchema } from '../core/schema/types';
 import type { SavedModel } from '../core/models/types';
+import type { ModelFile } from '../core/longitudinal/generator';
 import { DB_NAME, deleteIndexedDb, openKV, type KV } from './kv';
 
 export interface StoredDataset {
@@ -22,7 +23,7 @@ export interface StoredDataset {
 export interface StoredModel {
   id: string;
   datasetId?: string;
-  model: SavedModel;
+  model: ModelFile;
   savedAt: number;
 }
 

@@ -4,7 +4,7 @@
  * a reload (or a crashed tab) lands where the user was. Works against the store's public actions only
  * (loadFile, setSettings) so the workers are re-fed exactly as on a normal load.
  */
-import type { SavedModel } from '../core/models/types';
+import type { ModelFile } from '../core/longitudinal/generator';
 import type { TableSchema } from '../core/schema/types';
 import { forgetEverything, LocalSession, type StoredDataset } from './persistence';
 
@@ -45,12 +45,13 @@ export function wasRestored(): boolean {
 
 /**
  * Restore the saved session into the store (awaited before first render), then keep saving.
- * `saveModel` returns the trained generator's model file (e.g. () => trainWorker().save()).
+ * `saveModel` returns the trained generator's model file (e.g. () => trainWorker().save()); `restoreModel`
+ * puts a stored one back into the training worker, so Generate works after a reload without training again.
  * Returns whether anything was restored. Never throws: persistence is a convenience, not a gate.
  */
 export async function startSessionSync<S extends SyncedState>(
   store: SyncedStore<S>,
-  opts: { saveModel?: () => Promise<SavedModel>; dbName?: string } = {},
+  opts: { saveModel?: () => Promise<ModelFile>; restoreModel?: (model: ModelFile) => Promise<void>; dbName?: string } = {},
 ): Promise<boolean> {
   try {
     session = await LocalSession.open(opts.dbName);
@@ -69,6 +70,8 @@ export async function startSessionSync<S extends SyncedState>(
       await store.getState().loadFile(src.file, ds.name, { isSample: src.isSample });
       restored = true;
     }
+    const stored = ptr?.modelId ? await s.loadModel(ptr.modelId) : undefined;
+    if (stored?.model && opts.restoreModel) await opts.restoreModel(stored.model).catch(() => undefined);
   } catch {
     // A broken store must not keep the app from starting.
   }

@@ -8,7 +8,10 @@ import './styles.css';
 
 // Put back the last session on this machine (dataset, settings, model) and keep saving it; the page
 // renders at once and loads the bundled sample only when there was nothing to restore.
-const restored = startSessionSync(useStore, { saveModel: () => trainWorker().save() }).catch(() => false);
+const restored = startSessionSync(useStore, {
+  saveModel: () => trainWorker().save(),
+  restoreModel: (model) => useStore.getState().adoptModel(model, 'the model trained before the reload'),
+}).catch(() => false);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -144,6 +144,8 @@ interface State {
   sampleError: string | null;
   modelLoading: boolean;
   loadModelFile(file: Blob, name: string): Promise<void>;
+  /** Put a model file (read, restored or checkpointed) into the training worker so Generate works without training. */
+  adoptModel(saved: unknown, name: string): Promise<void>;
   error: string | null;
   /** Protected attribute for the fairness section of the report. */
   protectedColumn: string | null;
@@ -238,11 +240,15 @@ export const useStore = create<State>((set, get) => ({
         throw new Error(`${name} is not a Doppel model file (not valid JSON).`);
       }
       if (get().train.status === 'training' || get().train.status === 'starting') await get().cancelTraining();
-      const r = await trainCall((w) => w.loadModel(saved as never, get().settings.backend));
-      set({ model: { kind: r.kind, schema: r.schema, source: 'file', name }, synthetic: null, modelLoading: false, rowsWanted: get().rowsWanted ?? r.schema.rows });
+      await get().adoptModel(saved, name);
+      set({ modelLoading: false });
     } catch (e) {
       set({ modelLoading: false, error: `That model file could not be loaded: ${message(e)}` });
     }
+  },
+  async adoptModel(saved, name) {
+    const r = await trainCall((w) => w.loadModel(saved as never, get().settings.backend));
+    set({ model: { kind: r.kind, schema: r.schema, source: 'file', name }, synthetic: null, error: null, rowsWanted: get().rowsWanted ?? r.schema.rows });
   },
   error: null,
   view: 'prepare',

@@ -14,6 +14,9 @@ export interface SavedLongitudinalModel {
   model: SavedModel;
 }
 
+/** Any file a trained generator saves to: a row model or a longitudinal (patient) model. */
+export type ModelFile = SavedModel | SavedLongitudinalModel;
+
 /**
  * Longitudinal records with any row generator: each patient becomes one sequence (static tokens, visit count,
  * then visit after visit), the generator learns the joint, and sampling rebuilds visits with fresh ids.

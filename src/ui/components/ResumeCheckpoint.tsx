@@ -7,7 +7,6 @@ import { useEffect, useState } from 'react';
 import { resumableCheckpoint } from '../../offline/checkpoint';
 import type { Checkpoint } from '../../offline/persistence';
 import { useStore } from '../store';
-import { trainCall } from '../workers';
 import { int } from '../format';
 
 export function ResumeCheckpoint() {
@@ -15,9 +14,9 @@ export function ResumeCheckpoint() {
   const [busy, setBusy] = useState(false);
   const [loaded, setLoaded] = useState(false);
   const status = useStore((s) => s.train.status);
-  const backend = useStore((s) => s.settings.backend);
   const dataset = useStore((s) => s.dataset);
   const startTraining = useStore((s) => s.startTraining);
+  const adoptModel = useStore((s) => s.adoptModel);
   useEffect(() => {
     // Look again whenever training stops: a finished run clears its checkpoint, a crash leaves it.
     if (status === 'training' || status === 'starting') return;
@@ -39,9 +38,7 @@ export function ResumeCheckpoint() {
   const resume = async () => {
     setBusy(true);
     try {
-      const r = await trainCall((w) => w.loadModel(cp.model, backend));
-      const name = `the checkpoint saved at epoch ${cp.epoch} of ${cp.epochs}`;
-      useStore.setState((s) => ({ model: { kind: r.kind, schema: r.schema, source: 'file', name }, synthetic: null, rowsWanted: s.rowsWanted ?? r.schema.rows, error: null }));
+      await adoptModel(cp.model, `the checkpoint saved at epoch ${cp.epoch} of ${cp.epochs}`);
       setLoaded(true);
     } catch (e) {
       useStore.setState({ error: `The checkpoint could not be loaded: ${e instanceof Error ? e.message : String(e)}` });
