@@ -1,5 +1,5 @@
 /**
- * Issue 8, nothing lost: the dataset, its settings and the trained model are kept in IndexedDB, a
+ * Issue 8, nothing lost: the dataset, its settings, the trained model, the synthetic table and its reports are kept in IndexedDB, a
  * reload puts the user back where they were, and "Forget everything on this machine" wipes it all.
  */
 import { expect, test, type Page } from '@playwright/test';
@@ -66,6 +66,41 @@ test('a reload restores the table, settings and trained model; Forget everything
   const after = await saved(page);
   expect(after.datasetName).not.toBe('heart_failure_prediction_918.csv');
   expect(after.stores.models ?? []).toEqual([]);
+});
+
+test('a reload keeps the synthetic table, its fidelity and privacy reports and the held-back rows', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('./');
+  await waitForTable(page, 'heart_cleveland.csv');
+  await train(page, { epochs: 2, backend: 'wasm' });
+  await page.getByTestId('rows').fill('120');
+  await page.getByTestId('generate').click();
+  await expect(page.getByTestId('synthetic-ready')).toContainText('120 synthetic rows');
+  const [before] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  const csv = readFileSync((await before.path())!, 'utf8');
+  await page.getByTestId('tab-report').click();
+  await expect(page.getByTestId('report-ready')).toBeVisible({ timeout: 120_000 });
+  const overall = await page.getByTestId('gauge-overall').textContent();
+  await page.getByTestId('tab-privacy').click();
+  await expect(page.getByTestId('privacy-ready')).toBeVisible({ timeout: 120_000 });
+  const share = await page.getByTestId('dcr-share').textContent();
+  await expect.poll(async () => (await saved(page)).stores.reports ?? [], { timeout: 30_000 }).toContain('current');
+
+  await page.reload();
+  // Both reports are back as computed (no recomputation), the privacy one still against the held-back rows.
+  await page.getByTestId('tab-privacy').click();
+  await expect(page.getByTestId('privacy-ready')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('dcr-share')).toHaveText(share!);
+  await page.getByTestId('tab-report').click();
+  await expect(page.getByTestId('report-ready')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('gauge-overall')).toHaveText(overall!);
+  // The same synthetic rows download again, and the worker builds the other formats from them.
+  await page.getByTestId('tab-prepare').click();
+  await expect(page.getByTestId('synthetic-ready')).toContainText('120 synthetic rows');
+  const [again] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  expect(readFileSync((await again.path())!, 'utf8')).toBe(csv);
+  const [arrow] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-arrow').click()]);
+  expect(readFileSync((await arrow.path())!).subarray(0, 6).toString('latin1')).toBe('ARROW1');
 });
 
 test('a training-worker crash is reported, the worker restarts, and the loaded table is still there', async ({ page }) => {

@@ -120,6 +120,13 @@ const api = {
     return exclusive(() => sampleNow(n, seed, onProgress, conditions));
   },
 
+  /** A synthetic table kept from before a reload becomes the one the exports are built from. */
+  keepSynthetic(ipc: Uint8Array, seed: number, conditions: Condition[]): Promise<void> {
+    return exclusive(async () => {
+      lastSynthetic = { table: tableFromIPC(ipc), seed, conditions };
+    });
+  },
+
   /** The last synthetic table in another format (bytes transferred). */
   exportTable(req: ExportRequest): Promise<Uint8Array> {
     return exclusive(async () => {

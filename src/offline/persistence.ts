@@ -24,6 +24,8 @@ export interface StoredModel {
   id: string;
   datasetId?: string;
   model: ModelFile;
+  /** Rows trained on and held back (indices into the stored dataset), so privacy checks still work after a reload. */
+  split?: { train: Int32Array; holdout: Int32Array };
   savedAt: number;
 }
 

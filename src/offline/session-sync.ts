@@ -1,20 +1,32 @@
 /**
- * Keep the page's session on this machine: whenever the store's dataset, settings or trained model
- * change, write them to IndexedDB (LocalSession); on start, put them back before the first render so
+ * Keep the page's session on this machine: whenever the store's dataset, settings, trained model, synthetic
+ * table or reports change, write them to IndexedDB (LocalSession); on start, put them back before the first render so
  * a reload (or a crashed tab) lands where the user was. Works against the store's public actions only
  * (loadFile, setSettings) so the workers are re-fed exactly as on a normal load.
  */
 import type { ModelFile } from '../core/longitudinal/generator';
 import type { TableSchema } from '../core/schema/types';
-import { forgetEverything, LocalSession, type StoredDataset } from './persistence';
+import { forgetEverything, LocalSession, type StoredDataset, type StoredModel } from './persistence';
 
 /** The parts of the UI store (src/ui/store.ts) this module reads and calls. */
 export interface SyncedState {
   dataset: { name: string; ipc: Uint8Array; schema: TableSchema; file: Blob; isSample: boolean } | null;
   settings: object;
-  train: { status: string };
+  train: { status: string; trainRows?: Int32Array | null; holdoutRows?: Int32Array | null };
+  synthetic: object | null;
+  report: { status: string; result: unknown; synthetic: unknown };
+  privacy: { status: string; result: unknown; synthetic: unknown };
   loadFile(file: Blob, name: string, opts?: { isSample?: boolean }): Promise<void>;
   setSettings(patch: never): void;
+  /** Put back the last synthetic table and the reports computed for it. */
+  restoreResults(saved: SavedResults): Promise<void>;
+}
+
+/** The last synthetic table and the reports computed for it (a report of an older table is not kept). */
+export interface SavedResults {
+  synthetic: object;
+  report?: unknown;
+  privacy?: unknown;
 }
 
 export interface SyncedStore<S extends SyncedState> {
@@ -29,6 +41,7 @@ interface StoredSource {
 
 const DATASET_ID = 'current';
 const MODEL_ID = 'current';
+const RESULTS_ID = 'current';
 
 let session: LocalSession | null = null;
 let unsubscribe: (() => void) | null = null;
@@ -51,7 +64,7 @@ export function wasRestored(): boolean {
  */
 export async function startSessionSync<S extends SyncedState>(
   store: SyncedStore<S>,
-  opts: { saveModel?: () => Promise<ModelFile>; restoreModel?: (model: ModelFile) => Promise<void>; dbName?: string } = {},
+  opts: { saveModel?: () => Promise<ModelFile>; restoreModel?: (model: ModelFile, split?: StoredModel['split']) => Promise<void>; dbName?: string } = {},
 ): Promise<boolean> {
   try {
     session = await LocalSession.open(opts.dbName);
@@ -71,7 +84,11 @@ export async function startSessionSync<S extends SyncedState>(
       restored = true;
     }
     const stored = ptr?.modelId ? await s.loadModel(ptr.modelId) : undefined;
-    if (stored?.model && opts.restoreModel) await opts.restoreModel(stored.model).catch(() => undefined);
+    if (stored?.model && opts.restoreModel) {
+      await opts.restoreModel(stored.model, stored.split);
+      const results = (await s.loadReport(RESULTS_ID))?.report as SavedResults | undefined;
+      if (results?.synthetic) await store.getState().restoreResults(results);
+    }
   } catch {
     // A broken store must not keep the app from starting.
   }
@@ -80,6 +97,7 @@ export async function startSessionSync<S extends SyncedState>(
   let lastDataset: unknown = store.getState().dataset;
   let lastSettings: unknown = store.getState().settings;
   let lastStatus = store.getState().train.status;
+  let lastResults: unknown[] = [];
   let chain = Promise.resolve();
   const queue = (f: () => Promise<void>) => {
     chain = chain.then(f).catch(() => undefined);
@@ -107,12 +125,25 @@ export async function startSessionSync<S extends SyncedState>(
       lastStatus = state.train.status;
       if (state.train.status === 'done' && opts.saveModel) {
         const save = opts.saveModel;
+        const { trainRows, holdoutRows } = state.train;
+        const split = trainRows && holdoutRows ? { train: trainRows, holdout: holdoutRows } : undefined;
         queue(async () => {
           const model = await save();
-          await s.saveModel({ id: MODEL_ID, datasetId: DATASET_ID, model, savedAt: Date.now() });
+          await s.saveModel({ id: MODEL_ID, datasetId: DATASET_ID, model, ...(split ? { split } : {}), savedAt: Date.now() });
           await s.saveSession({ modelId: MODEL_ID });
         });
       }
+    }
+    const results = [state.synthetic, state.report.status, state.report.synthetic, state.privacy.status, state.privacy.synthetic];
+    if (results.some((x, i) => x !== lastResults[i])) {
+      lastResults = results;
+      const syn = state.synthetic;
+      const doneFor = (e: SyncedState['report']) => (e.status === 'done' && e.synthetic === syn ? e.result : undefined);
+      const saved: SavedResults | null = syn ? { synthetic: syn, report: doneFor(state.report), privacy: doneFor(state.privacy) } : null;
+      queue(async () => {
+        if (saved) await s.saveReport({ id: RESULTS_ID, modelId: MODEL_ID, report: saved, savedAt: Date.now() });
+        else await s.kv.delete('reports', RESULTS_ID);
+      });
     }
   });
   return restored;

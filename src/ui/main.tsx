@@ -10,7 +10,7 @@ import './styles.css';
 // renders at once and loads the bundled sample only when there was nothing to restore.
 const restored = startSessionSync(useStore, {
   saveModel: () => trainWorker().save(),
-  restoreModel: (model) => useStore.getState().adoptModel(model, 'the model trained before the reload'),
+  restoreModel: (model, split) => useStore.getState().adoptModel(model, 'the model trained before the reload', split),
 }).catch(() => false);
 
 createRoot(document.getElementById('root')!).render(

@@ -15,6 +15,7 @@ import type { TemporalReport } from '../core/longitudinal/metrics';
 import type { SequenceInfo } from '../../workers/ingest.worker';
 import { publicFileUrl } from '../offline/public-url';
 import type { Checkpoint } from '../offline/persistence';
+import type { SavedResults } from '../offline/session-sync';
 import type { Condition } from '../core/models/types';
 import { ConditionError, parseConditions } from '../core/sample/conditions';
 import { Comlink, evaluateWorker, ingestWorker, resetEvaluateWorker, setTrainCrashHandler, trainCall, trainWorker } from './workers';
@@ -145,7 +146,9 @@ interface State {
   modelLoading: boolean;
   loadModelFile(file: Blob, name: string): Promise<void>;
   /** Put a model file (read, restored or checkpointed) into the training worker so Generate works without training. */
-  adoptModel(saved: unknown, name: string): Promise<void>;
+  adoptModel(saved: unknown, name: string, split?: { train: Int32Array; holdout: Int32Array }): Promise<void>;
+  /** After a reload: the last synthetic table and its reports, as they were. */
+  restoreResults(saved: SavedResults): Promise<void>;
   error: string | null;
   /** Protected attribute for the fairness section of the report. */
   protectedColumn: string | null;
@@ -246,9 +249,29 @@ export const useStore = create<State>((set, get) => ({
       set({ modelLoading: false, error: `That model file could not be loaded: ${message(e)}` });
     }
   },
-  async adoptModel(saved, name) {
+  async adoptModel(saved, name, split) {
     const r = await trainCall((w) => w.loadModel(saved as never, get().settings.backend));
     set({ model: { kind: r.kind, schema: r.schema, source: 'file', name }, synthetic: null, error: null, rowsWanted: get().rowsWanted ?? r.schema.rows });
+    // The held-back rows of a restored run keep the privacy checks honest (never measured against trained rows).
+    if (split) set({ train: { ...get().train, trainRows: split.train, holdoutRows: split.holdout } });
+  },
+  async restoreResults(saved) {
+    const model = get().model;
+    const syn = saved.synthetic as Synthetic;
+    if (!model || !(syn?.ipc instanceof Uint8Array)) return;
+    let conditions: Condition[] = [];
+    try {
+      conditions = parseConditions(syn.conditions ?? [], model.schema);
+    } catch {
+      /* the sidecar then omits them */
+    }
+    await trainCall((w) => w.keepSynthetic(syn.ipc.slice(), syn.seed, conditions));
+    const done = <R,>(result: unknown): Evaluation<R> => ({ status: 'done', stage: null, result: result as R, message: null, synthetic: syn });
+    set({
+      synthetic: syn,
+      ...(saved.report ? { report: done(saved.report) } : {}),
+      ...(saved.privacy ? { privacy: done(saved.privacy) } : {}),
+    });
   },
   error: null,
   view: 'prepare',
