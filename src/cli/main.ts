@@ -3,6 +3,7 @@
  * doppel — the same core as the browser app, headless. Progress goes to stderr, results to stdout or files.
  *   doppel profile <in.csv> [--json]
  *   doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--rows N] [--seed N] [--save model.json]
+ *                [--id col [--time col] [--static patients.csv]]
  *   doppel sample <model.json> --rows N -o <out.csv> [--where "age>=65"]…
  *   doppel evaluate --real <real.csv> --synthetic <syn.csv> [--holdout h.csv] [--target col] [--metadata m.json] --json <report.json>
  *   doppel privacy-budget --rows N --batch B --sigma S --epochs E [--delta D]
@@ -23,8 +24,10 @@ const USAGE = `usage: doppel <command> [options]
 commands:
   profile <in.csv> [--json]                      inferred schema
   synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--rows N] [--seed N] [--save model.json]
+        [--id col [--time col] [--static patients.csv]]   longitudinal: visits per row, optional per-patient CSV joined on the id
   sample <model.json> --rows N -o <out.csv> [--where "col>=x"]…
   evaluate --real <real.csv> --synthetic <syn.csv> [--holdout <h.csv>] [--target col] [--metadata m.json] [--json report.json]
+        [--id col [--time col] [--static patients.csv]]
   privacy-budget --rows N --batch B --sigma S --epochs E [--delta D]`;
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,7 +6,9 @@
  * Utility needs a target (--target, or the metadata's); without --holdout it tests on a seeded 20% of --real
  * and says the figure may be optimistic.
  * Longitudinal tables (--id <col> [--time <col>]): temporal metrics are added, and privacy is measured per
- * patient (a patient, not a visit, is the unit of membership).
+ * patient (a patient, not a visit, is the unit of membership). --static <patients.csv> joins a per-patient CSV
+ * onto the real table on the id (and onto the holdout when it lacks those columns); the synthetic file, as synth
+ * writes it, already has them.
  */
 import { writeFileSync } from 'node:fs';
 import type { Table } from 'apache-arrow';
@@ -19,15 +21,20 @@ import { readFileSync } from 'node:fs';
 import { evaluateTemporal, type TemporalReport } from '../../core/longitudinal/metrics';
 import { flattenPatients } from '../../core/longitudinal/flatten';
 import { initNodeBackend } from '../tf-node';
+import { joinStaticFile, loadStatic, longitudinalFlags } from './static-join';
 
 const USAGE =
-  'usage: doppel evaluate --real <real.csv> --synthetic <syn.csv> [--holdout <h.csv>] [--target col] [--protected col] [--metadata m.json] [--json report.json] [--html report.html] [--seed N] [--no-detection] [--id col [--time col]]';
+  'usage: doppel evaluate --real <real.csv> --synthetic <syn.csv> [--holdout <h.csv>] [--target col] [--protected col] [--metadata m.json] [--json report.json] [--html report.html] [--seed N] [--no-detection] [--id col [--time col] [--static patients.csv]]';
 
 /** Read `path` and convert its columns to the kinds of `schema` (same names required). */
-async function loadAligned(path: string, schema: TableSchema, what: string): Promise<Table> {
-  const loaded = await loadCsv(path);
-  let table = loaded.table;
-  let own = loaded.schema;
+async function loadAligned(
+  path: string,
+  schema: TableSchema,
+  what: string,
+  join?: (table: Table, schema: TableSchema) => Promise<{ table: Table; schema: TableSchema }>,
+): Promise<Table> {
+  let { table, schema: own } = await loadCsv(path);
+  if (join) ({ table, schema: own } = await join(table, own));
   const names = new Set(own.columns.map((c) => c.name));
   const missing = schema.columns.filter((c) => !names.has(c.name)).map((c) => c.name);
   if (missing.length)
@@ -113,6 +120,10 @@ export async function run(argv: string[]): Promise<number> {
   for (const note of real.report.notes) process.stderr.write(`note: ${realPath}: ${note}\n`);
   let realTable = real.table;
   let schema = real.schema;
+  const { idColumn, timeColumn, staticPath } = longitudinalFlags(args, schema, realPath);
+  const statics = staticPath ? await loadStatic(staticPath) : undefined;
+  // before --metadata, which may describe the static columns too
+  if (staticPath && idColumn) ({ table: realTable, schema } = await joinStaticFile(realTable, schema, realPath, staticPath, idColumn, statics));
   if (metadataPath) {
     let json: unknown;
     try {
@@ -137,15 +148,17 @@ export async function run(argv: string[]): Promise<number> {
     if (name && !schema.columns.some((c) => c.name === name))
       throw new UsageError(`${what} "${name}" is not a column of ${realPath} (columns: ${schema.columns.map((c) => c.name).join(', ')})`);
 
-  const idColumn = flag(args, 'id');
-  const timeColumn = flag(args, 'time');
-  if (timeColumn && !idColumn) throw new UsageError('--time needs --id (the patient id column)');
-  for (const name of [idColumn, timeColumn])
-    if (name && !schema.columns.some((c) => c.name === name)) throw new UsageError(`"${name}" is not a column of ${realPath}`);
   if (idColumn) schema = { ...schema, idColumn, timeColumn };
 
   const synthetic = await loadAligned(synPath, schema, 'synthetic');
-  const holdout = holdoutPath ? await loadAligned(holdoutPath, schema, 'holdout') : undefined;
+  // a holdout in the long layout gets the same static join (the static file may cover its patients too)
+  const staticNames = new Set(statics?.schema.columns.map((c) => c.name).filter((n) => n !== idColumn));
+  const joinHoldout =
+    staticPath && idColumn && statics
+      ? async (t: Table, s: TableSchema) =>
+          s.columns.some((c) => staticNames.has(c.name)) ? { table: t, schema: s } : joinStaticFile(t, s, holdoutPath!, staticPath, idColumn, statics)
+      : undefined;
+  const holdout = holdoutPath ? await loadAligned(holdoutPath, schema, 'holdout', joinHoldout) : undefined;
   process.stderr.write('evaluating…\n');
   const report = evaluateAll(realTable, synthetic, schema, {
     seed,

@@ -1,9 +1,10 @@
 /**
  * doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N]
- *   [--seed N] [--save model.json] [--backend wasm|cpu] [--early-stopping] [--id col [--time col]]
+ *   [--seed N] [--save model.json] [--backend wasm|cpu] [--early-stopping] [--id col [--time col] [--static patients.csv]]
  * Ingest → train (progress on stderr) → sample → CSV.
  * With --id (longitudinal records: many visit rows per patient) --rows counts patients, and the output keeps
- * the input's header and column order with fresh patient ids.
+ * the input's header and column order with fresh patient ids. --static joins a per-patient CSV on the id first
+ * (its columns follow the long table's in the output).
  * With --epsilon E [--delta D] training is differentially private (DP-SGD, RDP accountant); the privacy receipt
  * is printed and saved in the model file. In longitudinal mode the unit of privacy is the patient.
  */
@@ -21,6 +22,7 @@ import type { BackendPreference, FitOptions, GeneratorKind, TrainProgress } from
 import type { TableSchema } from '../../core/schema/types';
 import { LongitudinalGenerator } from '../../core/longitudinal/generator';
 import { groupByEntity } from '../../core/longitudinal/structure';
+import { joinStaticFile, longitudinalFlags } from './static-join';
 import { createDpGenerator, type DpGenerator } from '../../core/privacy/dp';
 import { declaredPublicDomain } from '../../core/privacy/dp/dp-preprocess';
 
@@ -78,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const [input, ...extra] = args.positional;
   const out = flag(args, 'out') ?? flag(args, 'o');
   const usage =
-    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col]] [--epsilon E [--delta D] [--public-domain]] [--rare-count N] [--normalisation mode|minmax|stochastic]';
+    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col] [--static patients.csv]] [--epsilon E [--delta D] [--public-domain]] [--rare-count N] [--normalisation mode|minmax|stochastic]';
   if (!input || !out) throw new UsageError(usage);
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const model = (flag(args, 'model') ?? 'tvae') as GeneratorKind;
@@ -99,15 +101,13 @@ export async function run(argv: string[]): Promise<number> {
       throw new InputError(`Cannot write ${target}: the folder does not exist or is not writable`);
     }
   }
-  const { table, schema: inferred, report } = await loadCsv(input);
-  const idColumn = flag(args, 'id');
-  const timeColumn = flag(args, 'time');
-  if (timeColumn && !idColumn) throw new UsageError('--time needs --id (the patient id column)');
-  for (const name of [idColumn, timeColumn])
-    if (name && !inferred.columns.some((c) => c.name === name))
-      throw new UsageError(`"${name}" is not a column of ${input} (columns: ${inferred.columns.map((c) => c.name).join(', ')})`);
-  const schema: TableSchema = idColumn ? { ...inferred, idColumn, timeColumn } : inferred;
+  const loaded = await loadCsv(input);
+  const { report } = loaded;
+  let { table, schema: inferred } = loaded;
+  const { idColumn, timeColumn, staticPath } = longitudinalFlags(args, inferred, input);
   for (const note of report.notes) process.stderr.write(`note: ${note}\n`);
+  if (staticPath && idColumn) ({ table, schema: inferred } = await joinStaticFile(table, inferred, input, staticPath, idColumn));
+  const schema: TableSchema = idColumn ? { ...inferred, idColumn, timeColumn } : inferred;
   if (table.numRows === 0) throw new InputError(`${input} has no data rows to learn from`);
   const backend = await initNodeBackend(backendPref);
   process.stderr.write(`${report.file}: ${table.numRows} rows × ${schema.columns.length} columns; training ${model} on ${backend}\n`);
