@@ -10,7 +10,7 @@ import type { TableSchema } from '../../schema/types';
 import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
-import { dense, denseParams, expNonPositive, fastTanh, matMulConst, rowMaxConst, uniqueName } from '../layers/dense';
+import { dense, denseParams, expNonPositive, fastTanh, matMulConst, spanMaxConst, uniqueName } from '../layers/dense';
 import { encoderOptions, restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, lossExploded,
@@ -60,6 +60,9 @@ interface Layout {
   softmaxMask: tf.Tensor2D; // [1, D]
   spanMatrix: tf.Tensor2D; // [D, S] membership of softmax slots
   spanMatrixT: tf.Tensor2D;
+  /** [1, D, S]: 0 inside span s, -1e9 outside (for per-span maxima). */
+  outsideSpan: tf.Tensor3D;
+  softSpans: number;
   scalarCount: number;
 }
 
@@ -122,6 +125,7 @@ export class TVAE implements Generator {
     softSpans.forEach((s, k) => {
       for (let j = 0; j < s.width; j++) { soft[s.start + j] = 1; M[(s.start + j) * S + k] = 1; }
     });
+    const outside = M.map((m) => (m ? 0 : -1e9));
     return tf.tidy(() => {
       const spanMatrix = tf.tensor2d(M, [D, S]);
       return {
@@ -130,6 +134,8 @@ export class TVAE implements Generator {
         softmaxMask: tf.keep(tf.tensor2d(soft, [1, D])),
         spanMatrix: tf.keep(spanMatrix),
         spanMatrixT: tf.keep(tf.transpose(spanMatrix)),
+        outsideSpan: tf.keep(tf.tensor3d(outside, [1, D, S])),
+        softSpans: softSpans.length,
         scalarCount,
       };
     });
@@ -168,12 +174,19 @@ export class TVAE implements Generator {
       tf.div(tf.sum(tf.div(tf.square(diff), tf.mul(tf.square(sigma), 2))), B),
       tf.sum(tf.mul(tf.log(sigma), L.scalarMask)),
     );
-    // Cross-entropy per softmax span, all spans at once: logsumexp via a span-membership matrix.
-    const masked = tf.mul(out, L.softmaxMask);
-    const m = rowMaxConst(masked as tf.Tensor2D);
-    const e = tf.mul(expNonPositive(tf.sub(masked, m) as tf.Tensor2D), L.softmaxMask) as tf.Tensor2D;
-    const lse = tf.add(tf.log(tf.add(matMulConst(e, L.spanMatrix, L.spanMatrixT), 1e-30)), m);
-    const ce = tf.div(tf.sub(tf.sum(lse), tf.sum(tf.mul(x, masked))), B);
+    // Cross-entropy per softmax span, all spans at once: logsumexp via a span-membership matrix, each span
+    // shifted by its own maximum. (A row-wide maximum let a span whose logits sat ~90 below another span's
+    // underflow to a wrong, huge loss and a gradient that only pushed its true logit up: on adult the logits
+    // then grew until the tVAE blew up at epoch ~121.)
+    const masked = tf.mul(out, L.softmaxMask) as tf.Tensor2D;
+    let ce: tf.Tensor = tf.scalar(0);
+    if (L.softSpans) {
+      const spanMax = spanMaxConst(masked, L.outsideSpan);
+      const shift = tf.matMul(spanMax, L.spanMatrixT);
+      const e = tf.mul(expNonPositive(tf.sub(masked, shift) as tf.Tensor2D), L.softmaxMask) as tf.Tensor2D;
+      const lse = tf.add(tf.log(matMulConst(e, L.spanMatrix, L.spanMatrixT)), spanMax);
+      ce = tf.div(tf.sub(tf.sum(lse), tf.sum(tf.mul(x, masked))), B);
+    }
     const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.square(std)))), -0.5), B);
     return tf.add(tf.mul(tf.add(gauss, ce), this.options.lossFactor), kl) as tf.Scalar;
   }
@@ -350,6 +363,7 @@ export class TVAE implements Generator {
       this.layout.softmaxMask.dispose();
       this.layout.spanMatrix.dispose();
       this.layout.spanMatrixT.dispose();
+      this.layout.outsideSpan.dispose();
       this.layout = null;
     }
   }
