@@ -105,17 +105,23 @@ test('a longitudinal model downloads as a file (layout and weights, no rows) and
   for (const id of ids) expect(id).toBeGreaterThan(312);
 });
 
-test('checkpoint: a run interrupted by a reload can be resumed and generates without retraining', async ({ page }) => {
+/** Train the heart sample for `epochs` and reload mid-run (the tab "closes": the worker dies with it). */
+async function interruptHeartRun(page: Page, epochs: number): Promise<Buffer> {
   const heart = readData('heart_cleveland.csv');
   await page.goto('/');
   await dropFile(page, 'heart_cleveland.csv', heart);
   await expect(page.getByTestId('summary-rows')).toHaveText('303');
   await page.getByTestId('backend-select').selectOption('wasm');
-  await page.getByTestId('epochs').fill('300');
+  await page.getByTestId('epochs').fill(String(epochs));
   await page.getByTestId('train').click();
   // The first epoch always writes a checkpoint; then one every ~2 s.
   await expect.poll(async () => Number(await page.getByTestId('epoch').textContent()), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
-  await page.reload(); // the tab "closes" mid-run: the worker dies with it
+  await page.reload();
+  return heart;
+}
+
+test('checkpoint: a run interrupted by a reload can be resumed and generates without retraining', async ({ page }) => {
+  const heart = await interruptHeartRun(page, 300);
   await expect(page.getByTestId('resume-checkpoint')).toBeVisible({ timeout: 30_000 });
   const epoch = Number(await page.getByTestId('checkpoint-epoch').textContent());
   expect(epoch).toBeGreaterThanOrEqual(1);
@@ -131,15 +137,7 @@ test('checkpoint: a run interrupted by a reload can be resumed and generates wit
 });
 
 test('checkpoint: an interrupted run continues training from its epoch (same settings) and then generates', async ({ page }) => {
-  const heart = readData('heart_cleveland.csv');
-  await page.goto('/');
-  await dropFile(page, 'heart_cleveland.csv', heart);
-  await expect(page.getByTestId('summary-rows')).toHaveText('303');
-  await page.getByTestId('backend-select').selectOption('wasm');
-  await page.getByTestId('epochs').fill('120');
-  await page.getByTestId('train').click();
-  await expect.poll(async () => Number(await page.getByTestId('epoch').textContent()), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
-  await page.reload(); // the tab closes mid-run
+  const heart = await interruptHeartRun(page, 120);
   await expect(page.getByTestId('continue-training')).toBeVisible({ timeout: 30_000 });
   const saved = Number(await page.getByTestId('checkpoint-epoch').textContent());
   await page.getByTestId('epochs').fill('7'); // whatever the form says now…
