@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, FitOptions, GeneratorKind, ResumePoint, SavedModel, TrainProgress } from './types';
-import type { TableSchema } from '../schema/types';
+import { sameColumns, type TableSchema } from '../schema/types';
 import { currentBackend } from './backend';
 
 export type NamedVariables = Record<string, tf.Variable>;
@@ -299,8 +299,7 @@ export function resumePoint(options: FitOptions, kind: GeneratorKind, schema: Ta
   const m = r.model;
   if (m?.format !== 'doppel-model' || !m.weights) throw new Error('The checkpoint to resume from is not a Doppel model.');
   if (m.kind !== kind) throw new Error(`The checkpoint holds a ${m.kind} model; resume it with ${m.kind}, not ${kind}.`);
-  const sig = (s: TableSchema) => s.columns.map((c) => `${c.name}:${c.kind}:${c.excluded ? 'x' : ''}`).join('|');
-  if (sig(m.schema) !== sig(schema))
+  if (!sameColumns(m.schema, schema))
     throw new Error('The checkpoint was trained on a table with other columns or column kinds; load that table (with the same schema) or train anew.');
   if (!Number.isInteger(r.epoch) || r.epoch < 0) throw new Error(`The checkpoint's epoch count (${r.epoch}) is not a whole number.`);
   return r;

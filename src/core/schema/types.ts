@@ -53,3 +53,9 @@ export interface TableSchema {
 export function trainableColumns(schema: TableSchema): ColumnSchema[] {
   return schema.columns.filter((c) => !c.excluded && c.kind !== 'identifier' && c.kind !== 'text');
 }
+
+/** Same columns, in the same order, with the same kinds and exclusions: a model of one can train on the other. */
+export function sameColumns(a: TableSchema, b: TableSchema): boolean {
+  const sig = (s: TableSchema) => s.columns.map((c) => `${c.name}:${c.kind}:${c.excluded ? 'x' : ''}`).join('|');
+  return sig(a) === sig(b);
+}

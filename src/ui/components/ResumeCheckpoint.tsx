@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import { resumableCheckpoint } from '../../offline/checkpoint';
+import { sameColumns } from '../../core/schema/types';
 import type { Checkpoint } from '../../offline/persistence';
 import { useStore } from '../store';
 import { int } from '../format';
@@ -28,12 +29,12 @@ export function ResumeCheckpoint() {
   }, [status]);
   if (!cp || status === 'training' || status === 'starting') return null;
   // Training goes on only over the same columns; a DP run's receipt could not count the epochs already spent.
-  const sameTable = !!dataset && dataset.schema.columns.map((c) => `${c.name}:${c.kind}`).join('|') === cp.model.schema.columns.map((c) => `${c.name}:${c.kind}`).join('|');
+  const sameTable = !!dataset && sameColumns(dataset.schema, cp.model.schema);
   const continuable = sameTable && !cp.settings.privacy && cp.epoch < cp.epochs;
   const whyNot = cp.settings.privacy
     ? 'A differentially private run cannot be continued (its privacy receipt would not count the epochs already spent); generate from it or train anew.'
     : !sameTable
-      ? 'To continue training, load the table this run was trained on (same columns and kinds).'
+      ? 'To continue training, load the table this run was trained on (same columns, kinds and exclusions).'
       : 'This run had finished its epochs.';
   const resume = async () => {
     setBusy(true);
