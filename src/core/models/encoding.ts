@@ -4,6 +4,7 @@
  */
 import type { Table } from 'apache-arrow';
 import type { TableSchema } from '../schema/types';
+import type { ResumePoint } from './types';
 import type { EncoderOptions, EncoderParams, TableEncoder } from '../transform/types';
 import { SimpleEncoder, type SimpleEncoderParams } from './simple-encoder';
 import { transformEncoders } from '../transform/index';
@@ -36,6 +37,19 @@ export function encoderOptions(options: { rareCount?: number; normalisation?: En
 export async function restoreEncoder(schema: TableSchema, params: EncoderParams, factory?: EncoderFactory): Promise<TableEncoder> {
   if ((params as { kind?: string }).kind === 'simple') return simpleEncoders.load(schema, params);
   return (factory ?? (await sharedEncoders())).load(schema, params);
+}
+
+/** The encoding to train with: fitted to the table, or a resumed run's own (so the network's widths still fit). */
+export async function trainingEncoder(
+  table: Table,
+  schema: TableSchema,
+  options: { rareCount?: number; normalisation?: EncoderOptions['normalisation'] },
+  seed: number,
+  resume: ResumePoint | null,
+  factory?: EncoderFactory,
+): Promise<TableEncoder> {
+  if (resume) return restoreEncoder(schema, resume.model.encoder as EncoderParams, factory);
+  return (factory ?? (await sharedEncoders())).fit(table, schema, encoderOptions(options, seed));
 }
 
 /** The schema as stored in a model file: aggregates only (notes may quote example cells, so they go). */

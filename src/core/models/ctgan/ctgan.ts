@@ -14,7 +14,7 @@ import type { Condition, FitOptions, FitResult, Generator, SampleOptions, SavedM
 import { dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
-import { encoderOptions, restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
+import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
 import {
   Adam, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, restore, resumePoint,
   serialiseWeights, snapshot, type NamedVariables,
@@ -207,10 +207,7 @@ export class CTGAN implements Generator {
     if (table.numRows === 0) throw new Error('Cannot train on an empty table');
     const rng = new Rng(o.seed);
     const resume = resumePoint(o, 'ctgan', schema);
-    const encoderSeed = rng.seed();
-    this.encoder = resume
-      ? await restoreEncoder(schema, resume.model.encoder as never, this.deps.encoders)
-      : await (this.deps.encoders ?? (await sharedEncoders())).fit(table, schema, encoderOptions(o, encoderSeed));
+    this.encoder = await trainingEncoder(table, schema, o, rng.seed(), resume, this.deps.encoders);
     const encoder = this.encoder;
     this.build(encoder, rng, true);
     if (resume) assignWeights({ ...this.gen, ...this.bn, ...this.critic }, resume.model.weights);

@@ -11,7 +11,7 @@ import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
 import { dense, denseParams, expNonPositive, fastTanh, matMulConst, spanMaxConst, uniqueName } from '../layers/dense';
-import { encoderOptions, restoreEncoder, savedSchema, sharedEncoders, type EncoderFactory } from '../encoding';
+import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, lossExploded,
   restore, resumePoint, serialiseWeights, snapshot, splitRows, type NamedVariables,
@@ -205,10 +205,7 @@ export class TVAE implements Generator {
     this.schema = schema;
     const rng = new Rng(o.seed);
     const resume = resumePoint(o, 'tvae', schema);
-    const encoderSeed = rng.seed();
-    this.encoder = resume
-      ? await restoreEncoder(schema, resume.model.encoder as never, this.deps.encoders)
-      : await (this.deps.encoders ?? (await sharedEncoders())).fit(table, schema, encoderOptions(o, encoderSeed));
+    this.encoder = await trainingEncoder(table, schema, o, rng.seed(), resume, this.deps.encoders);
     const encoder = this.encoder;
     this.build(encoder, rng, true);
     if (resume) assignWeights(this.vars, resume.model.weights);
