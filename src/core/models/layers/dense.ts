@@ -109,19 +109,8 @@ export function matMulTransB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Row-wise max treated as a constant (zero gradient): a logsumexp shift whose gradient cancels anyway;
- * tf.max's own gradient uses a broadcast Equal that is slow on wasm.
- */
-export function rowMaxConst(x: tf.Tensor2D): tf.Tensor2D {
-  const f = tf.customGrad(((xi: tf.Tensor) => ({
-    value: tf.max(xi, 1, true),
-    gradFunc: () => [tf.zerosLike(xi)],
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(x) as tf.Tensor2D;
-}
-
-/**
- * Each softmax span's largest logit, per row ([B, S]; no gradient: log-sum-exp is shift-invariant).
+ * Each softmax span's largest logit, per row ([B, S]), treated as a constant: log-sum-exp is shift-invariant,
+ * and tf.max's own gradient uses a broadcast Equal that is slow on wasm.
  * `outside` is [1, D, S]: 0 where slot d belongs to span s, -1e9 elsewhere.
  */
 export function spanMaxConst(x: tf.Tensor2D, outside: tf.Tensor3D): tf.Tensor2D {
