@@ -108,19 +108,6 @@ export function matMulTransB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return f(a, b) as tf.Tensor2D;
 }
 
-/**
- * Each softmax span's largest logit, per row ([B, S]), treated as a constant: log-sum-exp is shift-invariant,
- * and tf.max's own gradient uses a broadcast Equal that is slow on wasm.
- * `outside` is [1, D, S]: 0 where slot d belongs to span s, -1e9 elsewhere.
- */
-export function spanMaxConst(x: tf.Tensor2D, outside: tf.Tensor3D): tf.Tensor2D {
-  const f = tf.customGrad(((xi: tf.Tensor) => ({
-    value: tf.max(tf.add(tf.expandDims(xi, 2), outside), 1),
-    gradFunc: () => [tf.zerosLike(xi)],
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(x) as tf.Tensor2D;
-}
-
 const ones = new Map<number, tf.Tensor2D>();
 /**
  * A kept [1, n] row of ones: a bias gradient as 1·g (one small matMul) instead of a sum over axis 0,

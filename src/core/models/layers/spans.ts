@@ -1,24 +1,23 @@
 /**
- * Span-wise activations over an encoded row: tanh on scalar spans, softmax inside each softmax span.
- * Softmax spans are laid out in a padded [B, S, Wmax] block (pads at -1e9) so every span gets its own
- * max-shifted softmax in one kernel. The layout moves by products with constant 0/1 matrices: on tfjs-wasm
- * GatherV2 along axis 1 measured 20–80 ms for a 500×113 batch, the product about 1 ms.
+ * Span-wise operations over an encoded row [B, D]: tanh on scalar spans, softmax / log-softmax /
+ * log-sum-exp inside each softmax span, every span shifted by its own maximum.
+ *
+ * Everything stays in the [B, D] layout; sums and broadcasts per span are products with the constant
+ * [D, S] span-membership matrix (S spans, ~15 on adult: each product is tiny). An earlier layout padded
+ * the spans into a [B, S, Wmax] block by a [D, S·Wmax] product: on adult Wmax = 42, so each move cost a
+ * 500×154×630 product (~5 ms on wasm) and CTGAN paid eight per step.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Span } from '../../transform/types';
-import { fastTanh, matMulConst } from './dense';
+import { expNonPositive, fastTanh, matMulConst } from './dense';
 
 export class SpanLayout {
   readonly width: number;
   readonly softSpans: Span[];
   readonly spanCount: number;
-  readonly maxWidth: number;
-  /** [D, S·Wmax]: column d → its padded slot. */
-  private toPadded: tf.Tensor2D;
-  /** [S·Wmax, D] = toPaddedᵀ. */
-  private fromPadded: tf.Tensor2D;
-  /** [1, S·Wmax]: 0 at real slots, -1e9 at pads. */
-  private padBias: tf.Tensor2D;
+  /** [D, S]: 1 where column d belongs to softmax span s. */
+  private member: tf.Tensor2D;
+  private memberT: tf.Tensor2D;
   readonly scalarMask: tf.Tensor2D;
   readonly softmaxMask: tf.Tensor2D;
   /** Host copies, for JS-side sampling. */
@@ -28,15 +27,10 @@ export class SpanLayout {
     this.width = width;
     this.softSpans = spans.filter((s) => s.activation === 'softmax');
     this.spanCount = this.softSpans.length;
-    this.maxWidth = Math.max(1, ...this.softSpans.map((s) => s.width));
-    const P = Math.max(1, this.spanCount * this.maxWidth);
-    const to = new Float32Array(width * P);
-    const bias = new Float32Array(P).fill(-1e9);
+    const S = Math.max(1, this.spanCount);
+    const member = new Float32Array(width * S);
     this.softSpans.forEach((s, k) => {
-      for (let j = 0; j < s.width; j++) {
-        to[(s.start + j) * P + k * this.maxWidth + j] = 1;
-        bias[k * this.maxWidth + j] = 0;
-      }
+      for (let j = 0; j < s.width; j++) member[(s.start + j) * S + k] = 1;
     });
     const scalar = new Float32Array(width);
     const soft = new Float32Array(width);
@@ -47,30 +41,57 @@ export class SpanLayout {
         else soft[s.start + j] = 1;
       }
     this.scalarIndex = Int32Array.from(scalarIdx);
-    this.toPadded = tf.tensor2d(to, [width, P]);
-    this.fromPadded = tf.tidy(() => tf.transpose(this.toPadded) as tf.Tensor2D);
-    this.padBias = tf.tensor2d(bias, [1, P]);
+    this.member = tf.tensor2d(member, [width, S]);
+    this.memberT = tf.tidy(() => tf.transpose(this.member) as tf.Tensor2D);
     this.scalarMask = tf.tensor2d(scalar, [1, width]);
     this.softmaxMask = tf.tensor2d(soft, [1, width]);
   }
 
-  /** [B, D] → [B, S, Wmax]; pads at -1e9. */
-  pad(x: tf.Tensor2D): tf.Tensor3D {
-    const B = x.shape[0];
-    const p = tf.add(matMulConst(x, this.toPadded, this.fromPadded), this.padBias);
-    return tf.reshape(p, [B, this.spanCount, this.maxWidth]);
+  /**
+   * Each span's largest value per row, [B, S], as a constant: log-sum-exp is shift-invariant, and
+   * tf.max's own gradient uses a broadcast Equal that is slow on wasm. One slice + max per span.
+   */
+  spanMax(x: tf.Tensor2D): tf.Tensor2D {
+    const spans = this.softSpans;
+    const f = tf.customGrad(((xi: tf.Tensor) => ({
+      value: tf.stack(spans.map((s) => tf.max(tf.slice(xi, [0, s.start], [-1, s.width]), 1)), 1),
+      gradFunc: () => [tf.zerosLike(xi)],
+    })) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(x) as tf.Tensor2D;
   }
 
-  /** [B, S, Wmax] → [B, D]; non-softmax columns are 0. */
-  unpad(p: tf.Tensor3D): tf.Tensor2D {
-    const B = p.shape[0];
-    return matMulConst(tf.reshape(p, [B, this.spanCount * this.maxWidth]) as tf.Tensor2D, this.fromPadded, this.toPadded);
+  /** [B, S] → [B, D]: each span's value on its columns, 0 on scalar columns. */
+  private perColumn(s: tf.Tensor2D): tf.Tensor2D {
+    return matMulConst(s, this.memberT, this.member);
+  }
+
+  /** x − span max on softmax columns (≤ 0), exp of it (0 on scalar columns), per-span sums and maxima. */
+  private shiftedExp(x: tf.Tensor2D) {
+    const max = this.spanMax(x);
+    const shifted = tf.mul(tf.sub(x, this.perColumn(max)), this.softmaxMask) as tf.Tensor2D;
+    const e = tf.mul(expNonPositive(shifted), this.softmaxMask) as tf.Tensor2D;
+    const sums = matMulConst(e, this.member, this.memberT);
+    return { max, shifted, e, sums };
+  }
+
+  /** log Σ exp over each softmax span, [B, S]. */
+  logSumExp(x: tf.Tensor2D): tf.Tensor2D {
+    const { max, sums } = this.shiftedExp(x);
+    return tf.add(tf.log(sums), max) as tf.Tensor2D;
   }
 
   /** Log-softmax within each softmax span, [B, D] (0 at scalar columns). */
   logSoftmax(logits: tf.Tensor2D): tf.Tensor2D {
     if (!this.spanCount) return tf.zerosLike(logits);
-    return this.unpad(tf.logSoftmax(this.pad(logits)) as tf.Tensor3D);
+    const { shifted, sums } = this.shiftedExp(logits);
+    return tf.sub(shifted, this.perColumn(tf.log(sums) as tf.Tensor2D)) as tf.Tensor2D;
+  }
+
+  /** Softmax within each softmax span, [B, D] (0 at scalar columns). */
+  softmax(logits: tf.Tensor2D): tf.Tensor2D {
+    const { e, sums } = this.shiftedExp(logits);
+    // Scalar columns divide 0 by 1, not by 0.
+    return tf.div(e, tf.add(this.perColumn(sums), this.scalarMask)) as tf.Tensor2D;
   }
 
   /**
@@ -82,20 +103,17 @@ export class SpanLayout {
     if (!this.spanCount) return scalars as tf.Tensor2D;
     let x = logits;
     if (gumbelSeed !== undefined) {
-      // Gumbel noise on the D real columns only (not on the padded block). Clip away from 1: float32
-      // rounding can yield u = 1, and −log(−log 1) = +∞.
+      // Clip away from 1: float32 rounding can yield u = 1, and −log(−log 1) = +∞.
       const u = tf.clipByValue(tf.randomUniform(logits.shape, 1e-10, 1, 'float32', gumbelSeed), 1e-10, 1 - 1e-6);
       x = tf.sub(logits, tf.log(tf.neg(tf.log(u)))) as tf.Tensor2D;
     }
-    let z = this.pad(x);
-    if (tau !== 1) z = tf.div(z, tau) as tf.Tensor3D;
-    return tf.add(scalars, this.unpad(tf.softmax(z) as tf.Tensor3D)) as tf.Tensor2D;
+    if (tau !== 1) x = tf.div(x, tau) as tf.Tensor2D;
+    return tf.add(scalars, this.softmax(x)) as tf.Tensor2D;
   }
 
   dispose(): void {
-    this.toPadded.dispose();
-    this.fromPadded.dispose();
-    this.padBias.dispose();
+    this.member.dispose();
+    this.memberT.dispose();
     this.scalarMask.dispose();
     this.softmaxMask.dispose();
   }

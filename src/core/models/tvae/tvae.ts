@@ -10,7 +10,8 @@ import type { TableSchema } from '../../schema/types';
 import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
-import { dense, denseParams, expNonPositive, fastTanh, matMulConst, spanMaxConst, uniqueName } from '../layers/dense';
+import { dense, denseParams, fastTanh, uniqueName } from '../layers/dense';
+import { SpanLayout } from '../layers/spans';
 import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, lossExploded,
@@ -54,25 +55,13 @@ const DEFAULTS = {
 
 type Resolved = typeof DEFAULTS & TVAEOptions;
 
-interface Layout {
-  width: number;
-  scalarMask: tf.Tensor2D; // [1, D]
-  softmaxMask: tf.Tensor2D; // [1, D]
-  spanMatrix: tf.Tensor2D; // [D, S] membership of softmax slots
-  spanMatrixT: tf.Tensor2D;
-  /** [1, D, S]: 0 inside span s, -1e9 outside (for per-span maxima). */
-  outsideSpan: tf.Tensor3D;
-  softSpans: number;
-  scalarCount: number;
-}
-
 export class TVAE implements Generator {
   readonly kind = 'tvae' as const;
   private encoder: TableEncoder | null = null;
   private schema: TableSchema | null = null;
   private options: Resolved = { ...DEFAULTS };
   private vars: NamedVariables = {};
-  private layout: Layout | null = null;
+  private layout: SpanLayout | null = null;
 
   constructor(private readonly deps: { encoders?: EncoderFactory } = {}) {}
 
@@ -110,35 +99,7 @@ export class TVAE implements Generator {
     add('out', d, D);
     v['sigma'] = tf.variable(tf.fill([D], 0.1), true, uniqueName('tvae/sigma'));
     this.vars = v;
-    this.layout = this.makeLayout(encoder);
-  }
-
-  private makeLayout(encoder: TableEncoder): Layout {
-    const D = encoder.width;
-    const scalar = new Float32Array(D);
-    const soft = new Float32Array(D);
-    const softSpans = encoder.spans.filter((s) => s.activation === 'softmax');
-    const M = new Float32Array(D * Math.max(1, softSpans.length));
-    const S = Math.max(1, softSpans.length);
-    let scalarCount = 0;
-    for (const s of encoder.spans) if (s.activation === 'tanh') for (let j = 0; j < s.width; j++) { scalar[s.start + j] = 1; scalarCount++; }
-    softSpans.forEach((s, k) => {
-      for (let j = 0; j < s.width; j++) { soft[s.start + j] = 1; M[(s.start + j) * S + k] = 1; }
-    });
-    const outside = M.map((m) => (m ? 0 : -1e9));
-    return tf.tidy(() => {
-      const spanMatrix = tf.tensor2d(M, [D, S]);
-      return {
-        width: D,
-        scalarMask: tf.keep(tf.tensor2d(scalar, [1, D])),
-        softmaxMask: tf.keep(tf.tensor2d(soft, [1, D])),
-        spanMatrix: tf.keep(spanMatrix),
-        spanMatrixT: tf.keep(tf.transpose(spanMatrix)),
-        outsideSpan: tf.keep(tf.tensor3d(outside, [1, D, S])),
-        softSpans: softSpans.length,
-        scalarCount,
-      };
-    });
+    this.layout = new SpanLayout(encoder.spans, D);
   }
 
   private decoderVars(): NamedVariables {
@@ -174,18 +135,13 @@ export class TVAE implements Generator {
       tf.div(tf.sum(tf.div(tf.square(diff), tf.mul(tf.square(sigma), 2))), B),
       tf.sum(tf.mul(tf.log(sigma), L.scalarMask)),
     );
-    // Cross-entropy per softmax span, all spans at once: logsumexp via a span-membership matrix, each span
-    // shifted by its own maximum. (A row-wide maximum let a span whose logits sat ~90 below another span's
-    // underflow to a wrong, huge loss and a gradient that only pushed its true logit up: on adult the logits
-    // then grew until the tVAE blew up at epoch ~121.)
-    const masked = tf.mul(out, L.softmaxMask) as tf.Tensor2D;
+    // Cross-entropy per softmax span, each span shifted by its own maximum (SpanLayout). A row-wide
+    // maximum let a span whose logits sat ~90 below another span's underflow to a wrong, huge loss and a
+    // gradient that only pushed its true logit up: on adult the tVAE then blew up at epoch ~121.
     let ce: tf.Tensor = tf.scalar(0);
-    if (L.softSpans) {
-      const spanMax = spanMaxConst(masked, L.outsideSpan);
-      const shift = tf.matMul(spanMax, L.spanMatrixT);
-      const e = tf.mul(expNonPositive(tf.sub(masked, shift) as tf.Tensor2D), L.softmaxMask) as tf.Tensor2D;
-      const lse = tf.add(tf.log(matMulConst(e, L.spanMatrix, L.spanMatrixT)), spanMax);
-      ce = tf.div(tf.sub(tf.sum(lse), tf.sum(tf.mul(x, masked))), B);
+    if (L.spanCount) {
+      const masked = tf.mul(out, L.softmaxMask) as tf.Tensor2D;
+      ce = tf.div(tf.sub(tf.sum(L.logSumExp(masked)), tf.sum(tf.mul(x, masked))), B);
     }
     const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.square(std)))), -0.5), B);
     return tf.add(tf.mul(tf.add(gauss, ce), this.options.lossFactor), kl) as tf.Scalar;
@@ -356,11 +312,7 @@ export class TVAE implements Generator {
     for (const v of Object.values(this.vars)) v.dispose();
     this.vars = {};
     if (this.layout) {
-      this.layout.scalarMask.dispose();
-      this.layout.softmaxMask.dispose();
-      this.layout.spanMatrix.dispose();
-      this.layout.spanMatrixT.dispose();
-      this.layout.outsideSpan.dispose();
+      this.layout.dispose();
       this.layout = null;
     }
   }

@@ -14,7 +14,8 @@ import type { Table } from 'apache-arrow';
 import { NUMERIC_KINDS, type TableSchema } from '../../schema/types';
 import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../../models/types';
-import { dense, denseParams, matMulConst } from '../../models/layers/dense';
+import { dense, denseParams } from '../../models/layers/dense';
+import { SpanLayout } from '../../models/layers/spans';
 import { SimpleEncoder, type SimpleEncoderParams } from '../../models/simple-encoder';
 import { savedSchema } from '../../models/encoding';
 import { Adam, TrainClock, Yielder, jsonOptions, serialiseWeights, type NamedVariables } from '../../models/training';
@@ -138,7 +139,7 @@ export class DpTVAE implements Generator {
     const accountant = new RdpAccountant(q, noise, deltaTrain, epsTrain);
 
     this.build(D, rng);
-    const layout = makeLayout(encoder);
+    const layout = new SpanLayout(encoder.spans, encoder.width);
     const clock = new TrainClock();
     const yielder = new Yielder();
     const encRng = rng.fork();
@@ -156,7 +157,7 @@ export class DpTVAE implements Generator {
           }
           const rows = poissonSample(N, q, rng);
           const buf = rows.length ? encoder.encodeRows(table, rows, encRng) : new Float32Array(0);
-          clampScalars(buf, rows.length, D, layout.scalarIdx);
+          clampScalars(buf, rows.length, D, layout.scalarIndex);
           const loss = this.dpStep(buf, rows.length, layout, rng.seed(), noise, batch);
           accountant.step();
           steps++;
@@ -173,7 +174,7 @@ export class DpTVAE implements Generator {
         onProgress?.(clock.progress(epoch, o.epochs, { loss: meanLoss }, epoch * N));
       }
     } finally {
-      disposeLayout(layout);
+      layout.dispose();
     }
     const spent = accountant.spent;
     this.receipt = privacyReceipt({
@@ -219,7 +220,7 @@ export class DpTVAE implements Generator {
   }
 
   /** One DP-SGD step on an encoded Poisson batch; returns the summed (private) loss for progress only. */
-  private dpStep(buf: Float32Array, B: number, L: Layout, seed: number, noise: number, expectedBatch: number): number {
+  private dpStep(buf: Float32Array, B: number, L: SpanLayout, seed: number, noise: number, expectedBatch: number): number {
     const o = this.options;
     const v = this.vars;
     const C = o.clipNorm;
@@ -252,11 +253,9 @@ export class DpTVAE implements Generator {
           const sig = tf.add(v['sigma'], e[e.length - 1]); // per-example replica of σ
           const diff = tf.mul(tf.sub(x, tf.tanh(out)), L.scalarMask);
           const gauss = tf.add(tf.sum(tf.div(tf.square(diff), tf.mul(tf.square(sig), 2))), tf.sum(tf.mul(tf.log(sig), L.scalarMask)));
-          const masked = tf.mul(out, L.softmaxMask);
-          const m = tf.max(masked, 1, true);
-          const ex = tf.mul(tf.exp(tf.sub(masked, m)), L.softmaxMask) as tf.Tensor2D;
-          const lse = tf.add(tf.log(tf.add(matMulConst(ex, L.spanMatrix, L.spanMatrixT), 1e-30)), m);
-          const ce = tf.sub(tf.sum(tf.mul(lse, L.spanUsed)), tf.sum(tf.mul(x, masked)));
+          // Each span shifted by its own maximum (SpanLayout): a row-wide one underflows spans far below it.
+          const masked = tf.mul(out, L.softmaxMask) as tf.Tensor2D;
+          const ce = L.spanCount ? tf.sub(tf.sum(L.logSumExp(masked)), tf.sum(tf.mul(x, masked))) : tf.scalar(0);
           const kl = tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.exp(logvar)))), -0.5);
           return tf.add(tf.mul(tf.add(gauss, ce), o.lossFactor), kl) as tf.Scalar;
         };
@@ -321,55 +320,3 @@ function clampScalars(b: Float32Array, n: number, width: number, idx: Int32Array
   for (let r = 0; r < n; r++) for (const j of idx) b[r * width + j] = Math.max(-1, Math.min(1, b[r * width + j]));
 }
 
-interface Layout {
-  width: number;
-  scalarIdx: Int32Array;
-  scalarMask: tf.Tensor2D;
-  softmaxMask: tf.Tensor2D;
-  spanMatrix: tf.Tensor2D;
-  spanMatrixT: tf.Tensor2D;
-  /** [1, S]: 1 for real softmax spans (0 for the placeholder span of a table without any). */
-  spanUsed: tf.Tensor2D;
-}
-
-function makeLayout(encoder: SimpleEncoder): Layout {
-  const D = encoder.width;
-  const scalar = new Float32Array(D);
-  const soft = new Float32Array(D);
-  const softSpans = encoder.spans.filter((s) => s.activation === 'softmax');
-  const S = Math.max(1, softSpans.length);
-  const M = new Float32Array(D * S);
-  const idx: number[] = [];
-  for (const s of encoder.spans)
-    if (s.activation === 'tanh')
-      for (let j = 0; j < s.width; j++) {
-        scalar[s.start + j] = 1;
-        idx.push(s.start + j);
-      }
-  softSpans.forEach((s, k) => {
-    for (let j = 0; j < s.width; j++) {
-      soft[s.start + j] = 1;
-      M[(s.start + j) * S + k] = 1;
-    }
-  });
-  return tf.tidy(() => {
-    const spanMatrix = tf.tensor2d(M, [D, S]);
-    return {
-      width: D,
-      scalarIdx: Int32Array.from(idx),
-      scalarMask: tf.keep(tf.tensor2d(scalar, [1, D])),
-      softmaxMask: tf.keep(tf.tensor2d(soft, [1, D])),
-      spanMatrix: tf.keep(spanMatrix),
-      spanMatrixT: tf.keep(tf.transpose(spanMatrix)),
-      spanUsed: tf.keep(tf.tensor2d(Float32Array.from({ length: S }, () => (softSpans.length ? 1 : 0)), [1, S])),
-    };
-  });
-}
-
-function disposeLayout(l: Layout): void {
-  l.scalarMask.dispose();
-  l.softmaxMask.dispose();
-  l.spanMatrix.dispose();
-  l.spanMatrixT.dispose();
-  l.spanUsed.dispose();
-}
