@@ -1,5 +1,5 @@
 /**
- * npm run bench:longitudinal [-- --data pbcseq.csv --id id --time day] [--models tvae,transformer] [--epochs N] [--seed N]
+ * npm run bench:longitudinal [-- --data pbcseq.csv --id id --time day] [--models tvae,transformer] [--epochs N] [--seed N] [--raw-visits]
  * Temporal fidelity of longitudinal generation (patients with visits) on ../shared/data/pbcseq.csv: a seeded
  * split of patients, train on 80%, generate as many patients, and report the temporal metrics beside the real
  * values (visits per patient, gaps, lag-1 autocorrelation, first-to-last shift, transitions), row-level
@@ -20,12 +20,14 @@ import { evaluatePrivacy, splitHoldout } from '../src/core/privacy';
 import { takeRows } from '../src/core/sample/arrow';
 import type { GeneratorKind } from '../src/core/models/types';
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), ['raw-visits']);
 const data = flag(args, 'data') ?? path.resolve(process.cwd(), '../shared/data/pbcseq.csv');
 const id = flag(args, 'id') ?? 'id';
 const time = flag(args, 'time') ?? 'day';
 const models = (flag(args, 'models') ?? 'tvae').split(',').map((m) => m.trim()) as GeneratorKind[];
 const epochs = numberFlag(args, 'epochs', 300)!;
+// Every visit as written (no per-patient means, no same-as-previous): the representation before 2026-12-02.
+const rawVisits = args.flags.has('raw-visits');
 const seed = numberFlag(args, 'seed', 0)!;
 const backend = await initNodeBackend('wasm');
 const loaded = await loadCsv(data);
@@ -47,16 +49,17 @@ const results: Record<string, unknown>[] = [];
 for (const model of models) {
   const g = new LongitudinalGenerator(model);
   const t0 = performance.now();
-  await g.fit(train, schema, { epochs, seed, batchSize: 100 });
+  await g.fit(train, schema, { epochs, seed, batchSize: 100, rawVisits });
   const seconds = (performance.now() - t0) / 1000;
   const synthetic = await g.sample(split.train.length, seed + 1);
   const temporal = evaluateTemporal(train, synthetic, schema);
   const quality = evaluateQuality(train, synthetic, schema, { charts: false });
-  const real = flattenPatients(train, schema);
+  const real = flattenPatients(train, schema, { rawVisits: true }); // distances between patients as recorded
   const wide = (t: typeof train) => flattenPatients(t, schema, { like: real.layout }).wide;
   const privacy = await evaluatePrivacy(real.wide, wide(synthetic), wide(holdout), real.wideSchema, { seed });
   results.push({
     model,
+    visits: rawVisits ? 'raw' : 'patient means, same-as-previous',
     epochs,
     seconds,
     visitsPerPatientKs: temporal.visitsPerPatient.ksComplement,

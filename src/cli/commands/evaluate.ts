@@ -186,7 +186,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write('  privacy…\n');
         if (idColumn) {
           // one row per patient, so membership means a patient's whole history
-          const real = flattenPatients(realTable, schema);
+          const real = flattenPatients(realTable, schema, { rawVisits: true }); // distances between patients as recorded
           const wide = (t: Table) => flattenPatients(t, schema, { like: real.layout }).wide;
           privacy = await mod.evaluatePrivacy(real.wide, wide(synthetic), wide(holdout), real.wideSchema, { seed });
           report.notes.push('Privacy measured per patient (each patient\'s visits flattened into one record).');

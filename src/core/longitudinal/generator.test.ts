@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Table } from 'apache-arrow';
+import { Float64, Table, vectorFromArray, type Vector } from 'apache-arrow';
 import { ingest } from '../data/ingest';
 import { nodeFileSource } from '../data/node-source';
 import { initNodeBackend } from '../../cli/tf-node';
 import type { TableSchema } from '../schema/types';
-import { flattenPatients, unflattenPatients, VISITS } from './flatten';
+import { flattenPatients, meanColumn, SAME_AS_PREVIOUS, unflattenPatients, visitColumn, VISITS } from './flatten';
+import { numericColumn } from './structure';
 import { LongitudinalGenerator } from './generator';
 import { groupByEntity, textColumn } from './structure';
 import { evaluateTemporal } from './metrics';
@@ -45,12 +46,53 @@ describe('patients as sequences', () => {
     for (const id of ids) expect(Number(id)).toBeGreaterThan(312);
   });
 
+  it("stores a lab as the patient's mean plus each visit's deviation, and a persisting status as same-as-previous", () => {
+    const { wide, layout } = flattenPatients(table, schema);
+    expect(layout.centred?.map((c) => c.name)).toContain('bili');
+    expect(layout.sameAsPrevious).toContain('ascites');
+    // patient 1 (first in the file): the mean of their bilirubin values, deviations around it
+    const bili = numericColumn(table, 'bili').slice(0, 2); // patient 1 has two visits: 14.5 and 21.3
+    const mean = numericColumn(wide, meanColumn('bili'))[0];
+    expect(mean).toBeCloseTo((bili[0] + bili[1]) / 2, 9);
+    expect(numericColumn(wide, visitColumn('bili', 1))[0]).toBeCloseTo(bili[0] - mean, 9);
+    const second = textColumn(wide, visitColumn('ascites', 2));
+    expect(second.filter((v) => v === SAME_AS_PREVIOUS).length).toBeGreaterThan(200);
+    // the first visit is always written out
+    expect(textColumn(wide, visitColumn('ascites', 1))).not.toContain(SAME_AS_PREVIOUS);
+  });
+
+  it('clips a rebuilt value to the real range and reads older layouts (raw visits) as they were', () => {
+    const { wide, layout } = flattenPatients(table, schema);
+    const { min: lo, max: hi } = layout.centred!.find((c) => c.name === 'bili')!;
+    // push every deviation far out: rebuilt values land on the range's ends
+    const far = wide.getChild(visitColumn('bili', 1))!;
+    const shifted = Array.from({ length: wide.numRows }, (_, i) => (far.isValid(i) ? Number(far.get(i)) + (i % 2 ? 1e6 : -1e6) : null));
+    const back = unflattenPatients(withColumn(wide, visitColumn('bili', 1), shifted), layout, schema);
+    const g = groupByEntity(back, 'id', 'day');
+    const b = numericColumn(back, 'bili');
+    for (let e = 0; e < 20; e++) expect([lo, hi]).toContain(b[g.order[g.offsets[e]]]);
+    // under DP the layout keeps no real range
+    for (const c of flattenPatients(table, schema, { realRanges: false }).layout.centred!) expect(Object.keys(c)).toEqual(['name']);
+    const raw = flattenPatients(table, schema, { rawVisits: true });
+    expect(raw.layout.centred).toEqual([]);
+    const { centred: _c, sameAsPrevious: _s, ...older } = raw.layout;
+    const others = schema.columns.map((c) => c.name).filter((c) => c !== 'id');
+    expect(visitRows(unflattenPatients(raw.wide, older, schema), others)).toEqual(visitRows(table, others));
+  });
+
   it('truncates histories longer than the cap and says how many', () => {
     const { layout } = flattenPatients(table, schema, { maxVisits: 4 });
     expect(layout.maxVisits).toBe(4);
     expect(layout.truncatedPatients).toBeGreaterThan(100);
   });
 });
+
+/** The same table with one column's values replaced (numbers as a float column). */
+function withColumn(t: Table, name: string, values: (number | null)[]): Table {
+  const cols: Record<string, Vector> = {};
+  for (const f of t.schema.fields) cols[f.name] = f.name === name ? vectorFromArray(values, new Float64()) : t.getChild(f.name)!;
+  return new Table(cols);
+}
 
 describe('longitudinal generator (tVAE inside)', () => {
   it('generates patients with ordered visits, constant static columns and fresh ids', async () => {
@@ -80,7 +122,7 @@ describe('longitudinal generator (tVAE inside)', () => {
     expect(visitRows(again, ['id', 'day', 'bili'])).toEqual(visitRows(syn, ['id', 'day', 'bili']));
     const saved = g.save();
     expect(Object.keys(saved.layout).sort()).toEqual(
-      ['idColumn', 'idMax', 'maxVisits', 'static', 'timeColumn', 'timeVarying', 'truncatedPatients'].sort(),
+      ['centred', 'sameAsPrevious', 'idColumn', 'idMax', 'maxVisits', 'static', 'timeColumn', 'timeVarying', 'truncatedPatients'].sort(),
     );
     g.dispose();
   });

@@ -33,11 +33,15 @@ export class LongitudinalGenerator {
   async fit(
     table: Table,
     schema: TableSchema,
-    options: FitOptions & { maxVisits?: number },
+    options: FitOptions & { maxVisits?: number; rawVisits?: boolean },
     onProgress?: (p: TrainProgress) => void,
     signal?: AbortSignal,
   ): Promise<FitResult & { layout: LongitudinalLayout }> {
-    const { wide, wideSchema, layout } = flattenPatients(table, schema, { maxVisits: options.maxVisits });
+    const { wide, wideSchema, layout } = flattenPatients(table, schema, {
+      maxVisits: options.maxVisits,
+      rawVisits: options.rawVisits,
+      realRanges: typeof options.epsilon !== 'number',
+    });
     this.inner?.dispose();
     this.inner = typeof options.epsilon === 'number' ? await createDpGenerator(this.kind) : await createGenerator(this.kind);
     this.layout = layout;
