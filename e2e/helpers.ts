@@ -8,9 +8,9 @@ export function readData(name: string): Buffer {
   return readFileSync(path.join(DATA_DIR, name));
 }
 
-/** Drop bytes as a File on the drop zone, the way a user's drag and drop does. */
-export async function dropFile(page: Page, name: string, bytes: Buffer | Uint8Array, type = 'text/csv'): Promise<void> {
-  const zone = page.getByTestId('dropzone');
+/** Drop bytes as a File on a drop zone (the table's, unless another is named), the way a user's drag and drop does. */
+export async function dropFile(page: Page, name: string, bytes: Buffer | Uint8Array, type = 'text/csv', zoneId = 'dropzone'): Promise<void> {
+  const zone = page.getByTestId(zoneId);
   await zone.waitFor();
   await zone.evaluate(
     (el, { name, b64, type }) => {

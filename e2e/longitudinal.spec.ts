@@ -1,6 +1,7 @@
 /**
  * Longitudinal mode in a real browser: drop pbcseq.csv (312 patients, 1–16 visits), mark the patient id
- * and visit-day columns, train briefly, generate 20 patients and check the downloaded long table.
+ * and visit-day columns, train briefly, generate 20 patients and check the downloaded long table; the same
+ * data as two files (visits plus a static per-patient table joined on the id).
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -68,6 +69,11 @@ test('pbcseq: mark id and time, see sequence summaries, train, generate new pati
   await expect(page.getByTestId('temporal-table')).toContainText('bili');
   await page.getByTestId('temporal-report').screenshot({ path: 'test-results/longitudinal-report.png' });
   await expectAccessible(page, '[data-testid="temporal-report"]');
+
+  // Privacy per patient: the holdout kept back whole patients (20% of 312), and patients are compared.
+  await page.getByTestId('tab-privacy').click();
+  await expect(page.getByTestId('privacy-ready')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('privacy-ready')).toContainText(`${PATIENTS} synthetic patients compared with 250 training and 62 held-back patients`);
 });
 
 test('a longitudinal model downloads as a file (layout and weights, no rows) and comes back after a reload', async ({ page }) => {
@@ -103,6 +109,122 @@ test('a longitudinal model downloads as a file (layout and weights, no rows) and
   const ids = new Set(syn.slice(1).map((r) => Number(r[syn[0].indexOf('id')])));
   expect(ids.size).toBe(5);
   for (const id of ids) expect(id).toBeGreaterThan(312);
+});
+
+const STATIC = ['futime', 'status', 'trt', 'age', 'sex'];
+
+/**
+ * pbcseq as two files: visits (id, day, time-varying columns; 1,945 rows) and patients (id and the static
+ * columns, one row each). Patients 1–3 get no static row and two patients with no visits are added.
+ */
+function splitPbcseq(): { visits: string; patients: string; patientLine: Map<string, number> } {
+  const lines = readData(FILE).toString('utf8').trim().split(/\r?\n/).map((l) => l.split(','));
+  const header = lines[0].map((h) => h.replace(/"/g, ''));
+  const sIdx = [0, ...STATIC.map((n) => header.indexOf(n))];
+  const vIdx = header.map((_, j) => j).filter((j) => j === 0 || !sIdx.includes(j));
+  const patients = [sIdx.map((j) => lines[0][j]).join(',')];
+  const patientLine = new Map<string, number>();
+  for (const row of lines.slice(1)) {
+    if (patientLine.has(row[0]) || Number(row[0]) <= 3) continue;
+    patients.push(sIdx.map((j) => row[j]).join(','));
+    patientLine.set(row[0], patients.length); // 1-based line, the header being line 1
+  }
+  patients.push('9001,100,0,1,50.1,"f"', '9002,200,1,2,60.2,"m"');
+  return { visits: lines.map((row) => vIdx.map((j) => row[j]).join(',')).join('\n'), patients: patients.join('\n'), patientLine };
+}
+
+const csvFile = (name: string, text: string) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+
+async function loadVisitsWithIds(page: Page, visits: string): Promise<void> {
+  await page.goto('/');
+  await dropFile(page, 'visits.csv', Buffer.from(visits));
+  await expect(page.getByTestId('summary-rows')).toHaveText('1,945');
+  await expect(page.getByTestId('summary-columns')).toHaveText('14');
+  await expect(page.getByTestId('static-table')).toHaveCount(0); // offered once a patient id is marked
+  await page.getByTestId('id-column').selectOption('id');
+  await page.getByTestId('time-column').selectOption('day');
+  await expect(page.getByTestId('seq-patients')).toHaveText('312');
+}
+
+test('two files: a static per-patient table joins on the id, a bad one is refused with the table kept, and it can be removed', async ({ page }) => {
+  const { visits, patients, patientLine } = splitPbcseq();
+  await loadVisitsWithIds(page, visits);
+  await expect(page.getByTestId('seq-static')).not.toContainText('sex');
+
+  await page.getByTestId('static-file-input').setInputFiles(csvFile('patients.csv', patients));
+  await expect(page.getByTestId('static-matched')).toHaveText('309');
+  await expect(page.getByTestId('static-summary')).toContainText('309 of 312 patients matched');
+  await expect(page.getByTestId('static-ignored')).toHaveText('2');
+  await expect(page.getByTestId('static-without')).toHaveText('3');
+  await expect(page.getByTestId('static-columns')).toHaveText(STATIC.join(', '));
+  await expect(page.getByTestId('summary-columns')).toHaveText('19');
+  await expect(page.getByTestId('summary-rows')).toHaveText('1,945');
+  for (const c of STATIC) await expect(page.getByTestId('seq-static')).toContainText(c);
+  await expect(page.getByTestId('seq-varying')).toContainText('bili');
+  await expect(page.getByTestId('id-column')).toBeDisabled();
+  await page.getByTestId('static-table').screenshot({ path: 'test-results/longitudinal-static.png' });
+  await expectAccessible(page, '[data-testid="static-table"]');
+
+  // A patient twice: the message names the file, the id column and both lines; the joined table stays.
+  await dropFile(page, 'patients-dup.csv', Buffer.from(`${patients}\n5,100,0,1,40.0,"f"`), 'text/csv', 'static-dropzone');
+  const dupLine = patients.split('\n').length + 1;
+  await expect(page.getByTestId('static-error')).toContainText(
+    `patients-dup.csv has patient id "5" twice in column "id" (lines ${patientLine.get('5')} and ${dupLine}); keep one row per patient.`,
+  );
+  await expect(page.getByTestId('static-error')).toContainText('Nothing changed: visits.csv stays joined with patients.csv.');
+  await expect(page.getByTestId('summary-rows')).toHaveText('1,945');
+  await expect(page.getByTestId('summary-columns')).toHaveText('19');
+  await expect(page.getByTestId('static-matched')).toHaveText('309');
+  await page.getByTestId('static-table').screenshot({ path: 'test-results/longitudinal-static-error.png' });
+  await expectAccessible(page, '[data-testid="static-table"]');
+
+  // Removing it gives back the visit table alone.
+  await page.getByTestId('remove-static').click();
+  await expect(page.getByTestId('summary-columns')).toHaveText('14');
+  await expect(page.getByTestId('static-summary')).toHaveCount(0);
+  await expect(page.getByTestId('static-error')).toHaveCount(0);
+  await expect(page.getByTestId('seq-static')).not.toContainText('sex');
+  await expect(page.getByTestId('id-column')).toBeEnabled();
+
+  // A column in both files is refused onto the visit table alone too.
+  await page.getByTestId('static-file-input').setInputFiles(csvFile('patients-bili.csv', 'id,sex,bili\n1,f,2\n2,m,3'));
+  await expect(page.getByTestId('static-error')).toContainText('Column "bili" is in both visits.csv and patients-bili.csv');
+  await expect(page.getByTestId('static-error')).toContainText('visits.csv stays loaded as it was, without a static table');
+  await expect(page.getByTestId('summary-columns')).toHaveText('14');
+  await expect(page.getByTestId('seq-patients')).toHaveText('312');
+});
+
+test('two files: trained on the join, the synthetic patients download as a long table and a static per-patient table', async ({ page }) => {
+  const { visits, patients } = splitPbcseq();
+  await loadVisitsWithIds(page, visits);
+  await page.getByTestId('static-file-input').setInputFiles(csvFile('patients.csv', patients));
+  await expect(page.getByTestId('static-matched')).toHaveText('309');
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('epochs').fill('1');
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'done', { timeout: 200_000 });
+  await page.getByTestId('rows').fill('10');
+  await page.getByTestId('generate').click();
+
+  const [longFile] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  expect(longFile.suggestedFilename()).toBe('visits-synthetic.csv');
+  const long = parseCsv(readFileSync((await longFile.path())!, 'utf8')).filter((r) => r.length > 1 || r[0] !== '');
+  const visitHeader = parseCsv(visits.split('\n')[0] + '\n')[0];
+  expect(long[0]).toEqual([...visitHeader, ...STATIC]);
+
+  const [patientsFile] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-patients').click()]);
+  expect(patientsFile.suggestedFilename()).toBe('patients-synthetic.csv');
+  const rows = parseCsv(readFileSync((await patientsFile.path())!, 'utf8')).filter((r) => r.length > 1 || r[0] !== '');
+  expect(rows[0]).toEqual(['id', ...STATIC]);
+  expect(rows.length - 1).toBe(10);
+  // Same fresh ids as the long table, and each patient's static cells as on every one of its visits.
+  const at = (c: string) => long[0].indexOf(c);
+  const ids = new Set(long.slice(1).map((r) => r[at('id')]));
+  expect(new Set(rows.slice(1).map((r) => r[0]))).toEqual(ids);
+  for (const r of rows.slice(1)) {
+    expect(Number(r[0])).toBeGreaterThan(312);
+    for (const v of long.slice(1).filter((l) => l[at('id')] === r[0])) expect(STATIC.map((c) => v[at(c)])).toEqual(r.slice(1));
+  }
 });
 
 /** Train the heart sample for `epochs` and reload mid-run (the tab "closes": the worker dies with it). */

@@ -10,6 +10,7 @@ import { takeRows } from '../src/core/sample/arrow';
 import { initBackend } from '../src/core/models/backend';
 import { tfjsWasmPaths } from '../src/offline/wasm-paths';
 import { evaluateTemporal, type TemporalReport } from '../src/core/longitudinal/metrics';
+import { flattenPatients } from '../src/core/longitudinal/flatten';
 
 export interface EvaluateRequest {
   /** The whole loaded table (Arrow IPC). */
@@ -70,6 +71,17 @@ const api = {
     const sensitive = schema.columns.filter((c) => c.sensitive).map((c) => c.name);
     const quasi = schema.columns.filter((c) => c.quasiIdentifier).map((c) => c.name);
     let last: unknown;
+    if (schema.idColumn) {
+      // A patient is the unit of membership: each patient's visits, as recorded, become one record.
+      const real = flattenPatients(train, schema, { rawVisits: true });
+      const wide = (t: Table) => flattenPatients(t, schema, { like: real.layout }).wide;
+      const report = await evaluatePrivacy(real.wide, wide(synthetic), wide(holdout), real.wideSchema, {
+        seed: req.seed ?? 0,
+        onProgress: (s, d, t) => void (last = onProgress?.(s, d, t)),
+      });
+      await last;
+      return { ...report, unit: 'patient' };
+    }
     const report = await evaluatePrivacy(train, synthetic, holdout, schema, {
       seed: req.seed ?? 0,
       ...(sensitive.length ? { sensitive } : {}),

@@ -1,6 +1,7 @@
 /**
  * Data worker: parses a dropped File into an Arrow table (streaming, with progress and Cancel) and
- * applies schema edits. It keeps the last good table, so a bad file never replaces it.
+ * applies schema edits. It keeps the last good table, so a bad file never replaces it. In longitudinal mode
+ * it joins an optional per-patient (static) CSV onto the long table on the patient id, and takes it off again.
  */
 import * as Comlink from 'comlink';
 import type { Table } from 'apache-arrow';
@@ -9,6 +10,8 @@ import { applySchemaEdit, applySdvMetadata, type SchemaEdit } from '../src/core/
 import type { TableSchema } from '../src/core/schema/types';
 import { tableToIPC } from 'apache-arrow';
 import { classifyColumns, groupByEntity, summariseSequences } from '../src/core/longitudinal/structure';
+import { JoinError, joinStatic } from '../src/core/longitudinal/join';
+import { dropColumns } from '../src/core/longitudinal/static-table';
 
 /** Per-patient structure of a long table (one row per visit), for the schema editor. */
 export interface SequenceInfo {
@@ -54,12 +57,64 @@ export interface LoadOptions {
   skipRaggedRows?: boolean;
 }
 
+/** What joining a per-patient table did, for the page. */
+export interface StaticJoinSummary {
+  file: string;
+  /** Columns the static table added (its columns other than the id). */
+  columns: string[];
+  /** Patients of the long table with a static row. */
+  matchedPatients: number;
+  /** Static rows of patients with no visit (left out). */
+  ignoredStaticRows: number;
+  /** Long-table patients with no static row (their static cells are missing). */
+  patientsWithoutStatic: number;
+  /** The static file's own ingest notes (renamed columns, skipped rows). */
+  notes: string[];
+}
+
+export interface StaticJoined extends LoadedDataset {
+  summary: StaticJoinSummary;
+}
+
 let current: { table: Table; schema: TableSchema; report: IngestReport } | null = null;
+/** Columns of the joined static table, so removing it gives back the long table with its schema edits. */
+let staticColumns: string[] | null = null;
 let controller: AbortController | null = null;
 
 function pack(table: Table, schema: TableSchema, report: IngestReport): LoadedDataset {
   const ipc = tableToIPC(table, 'stream');
   return Comlink.transfer({ ipc, schema, report }, [ipc.buffer as ArrayBuffer]);
+}
+
+function failure(e: unknown): LoadFailure {
+  if (e instanceof IngestError) return { error: e.message, code: e.code, lines: e.lines };
+  if (e instanceof JoinError) return { error: e.message, code: 'static-join', lines: [] };
+  return { error: e instanceof Error ? e.message : String(e), code: 'unreadable', lines: [] };
+}
+
+/** Parse a file (streaming, with progress throttled for the page); a newer load or Cancel aborts it. */
+async function parse(file: Blob, name: string, options: LoadOptions, onProgress?: (p: IngestProgress) => void) {
+  controller?.abort();
+  const ac = new AbortController();
+  controller = ac;
+  const opts: IngestOptions = { signal: ac.signal };
+  if (options.missingTokens) opts.missingTokens = options.missingTokens;
+  if (options.skipRaggedRows) opts.skipRaggedRows = true;
+  let last = 0;
+  if (onProgress)
+    opts.onProgress = (p) => {
+      // Throttle messages to the page: ~20 per second is plenty for a progress bar.
+      const now = Date.now();
+      if (now - last > 50 || p.bytesRead === p.totalBytes) {
+        last = now;
+        void onProgress(p);
+      }
+    };
+  try {
+    return await ingest(blobSource(file, name), opts);
+  } finally {
+    if (controller === ac) controller = null;
+  }
 }
 
 const api = {
@@ -69,32 +124,57 @@ const api = {
     options: LoadOptions,
     onProgress?: (p: IngestProgress) => void,
   ): Promise<LoadedDataset | LoadFailure> {
-    controller?.abort();
-    const ac = new AbortController();
-    controller = ac;
-    const opts: IngestOptions = { signal: ac.signal };
-    if (options.missingTokens) opts.missingTokens = options.missingTokens;
-    if (options.skipRaggedRows) opts.skipRaggedRows = true;
-    let last = 0;
-    if (onProgress)
-      opts.onProgress = (p) => {
-        // Throttle messages to the page: ~20 per second is plenty for a progress bar.
-        const now = Date.now();
-        if (now - last > 50 || p.bytesRead === p.totalBytes) {
-          last = now;
-          void onProgress(p);
-        }
-      };
     try {
-      const result = await ingest(blobSource(file, name), opts);
+      const result = await parse(file, name, options, onProgress);
       current = { table: result.table, schema: result.schema, report: result.report };
+      staticColumns = null;
       return pack(result.table, result.schema, result.report);
     } catch (e) {
-      if (e instanceof IngestError) return { error: e.message, code: e.code, lines: e.lines };
-      return { error: e instanceof Error ? e.message : String(e), code: 'unreadable', lines: [] };
-    } finally {
-      if (controller === ac) controller = null;
+      return failure(e);
     }
+  },
+
+  /**
+   * Join a per-patient CSV onto the loaded long table on its patient id column (replacing a static table
+   * joined before). On any failure the loaded table stays as it was.
+   */
+  async addStatic(
+    file: Blob,
+    name: string,
+    longName: string,
+    options: LoadOptions,
+    onProgress?: (p: IngestProgress) => void,
+  ): Promise<StaticJoined | LoadFailure> {
+    try {
+      const statics = await parse(file, name, options, onProgress);
+      // Read after parsing: the id column may have been edited meanwhile.
+      const idColumn = current?.schema.idColumn;
+      if (!current || !idColumn) throw new JoinError('Mark the patient id column first: the static table is joined on it.');
+      const long = staticColumns ? dropColumns(current.table, current.schema, staticColumns) : current;
+      const j = joinStatic(long.table, long.schema, statics.table, statics.schema, idColumn, { long: longName, static: name });
+      const columns = j.schema.columns.slice(long.schema.columns.length).map((c) => c.name);
+      current = { ...current, table: j.table, schema: j.schema };
+      staticColumns = columns;
+      const summary: StaticJoinSummary = {
+        file: name,
+        columns,
+        matchedPatients: statics.table.numRows - j.ignoredStaticRows,
+        ignoredStaticRows: j.ignoredStaticRows,
+        patientsWithoutStatic: j.patientsWithoutStatic,
+        notes: statics.report.notes,
+      };
+      return { ...pack(j.table, j.schema, current.report), summary };
+    } catch (e) {
+      return failure(e);
+    }
+  },
+
+  /** Take the joined static table off again: the long table alone, with its schema edits kept. */
+  removeStatic(): LoadedDataset {
+    if (!current) throw new Error('No table is loaded.');
+    if (staticColumns) current = { ...current, ...dropColumns(current.table, current.schema, staticColumns) };
+    staticColumns = null;
+    return pack(current.table, current.schema, current.report);
   },
 
   cancel(): void {

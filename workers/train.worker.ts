@@ -11,7 +11,8 @@ import type { BackendName, BackendPreference, FitOptions, FitResult, Generator, 
 import type { TableSchema } from '../src/core/schema/types';
 import { writeCsv } from '../src/core/export/csv';
 import { tfjsWasmPaths } from '../src/offline/wasm-paths';
-import { splitHoldout } from '../src/core/privacy/holdout';
+import { splitHoldout, splitPatients } from '../src/core/privacy/holdout';
+import { textColumn } from '../src/core/longitudinal/structure';
 import { takeRows } from '../src/core/sample/arrow';
 import { loadGenerator } from '../src/core/models/registry';
 import type { Condition } from '../src/core/models/types';
@@ -23,6 +24,7 @@ import { generationSidecar, type SidecarInput } from '../src/core/export/sidecar
 import type { PrivacyReceipt } from '../src/core/privacy/dp/rdp-accountant';
 import { LongitudinalGenerator, type ModelFile, type SavedLongitudinalModel } from '../src/core/longitudinal/generator';
 import { trainingCheckpoints } from '../src/offline/checkpoint';
+import { patientTable } from '../src/core/longitudinal/static-table';
 import { createDpGenerator, type DpGenerator } from '../src/core/privacy/dp';
 import { declaredPublicDomain } from '../src/core/privacy/dp/dp-preprocess';
 
@@ -141,6 +143,19 @@ const api = {
     });
   },
 
+  /**
+   * The static columns of the last synthetic patients as their own CSV, one row per patient with the same
+   * fresh ids as the long table: the two-file layout the real data came in.
+   */
+  exportPatients(req: { columns: string[]; formulaGuard?: boolean }): Promise<Uint8Array> {
+    return exclusive(async () => {
+      if (!lastSynthetic || !schema?.idColumn) throw new Error('Generate synthetic patients first.');
+      const p = patientTable(lastSynthetic.table, schema, schema.idColumn, req.columns);
+      const bytes = new TextEncoder().encode(writeCsv(p.table, p.schema, { formulaGuard: req.formulaGuard ?? true }));
+      return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+    });
+  },
+
   /** The generation metadata sidecar (JSON bytes): never rows. */
   sidecar(req: SidecarRequest): Promise<Uint8Array> {
     return exclusive(async () => {
@@ -205,10 +220,11 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
   let table: Table = tableFromIPC(req.ipc);
   let rows: { train: Int32Array; holdout: Int32Array } | null = null;
   const longitudinal = !!req.schema.idColumn;
-  // A row holdout would split a patient's visits between train and holdout, so longitudinal mode trains on all.
-  const fraction = longitudinal ? 0 : (req.holdoutFraction ?? 0);
+  const fraction = req.holdoutFraction ?? 0;
   if (fraction > 0 && table.numRows >= 10) {
-    rows = splitHoldout(table.numRows, fraction, Number(req.options.seed ?? 0));
+    const seed = Number(req.options.seed ?? 0);
+    // Longitudinal: whole patients are held back (a row holdout would split a patient's visits).
+    rows = longitudinal ? splitPatients(textColumn(table, req.schema.idColumn!), fraction, seed) : splitHoldout(table.numRows, fraction, seed);
     table = takeRows(req.schema, [{ table, rows: rows.train }]);
   }
   // A DP run's receipt would not count the epochs before the checkpoint, so only non-private row models resume.

@@ -12,7 +12,7 @@ import type { BackendName, BackendPreference, GeneratorKind, TrainProgress } fro
 import type { EvaluationReport } from '../core/evaluate';
 import type { PrivacyReport } from '../core/privacy';
 import type { TemporalReport } from '../core/longitudinal/metrics';
-import type { SequenceInfo } from '../../workers/ingest.worker';
+import type { LoadedDataset, SequenceInfo, StaticJoinSummary } from '../../workers/ingest.worker';
 import { publicFileUrl } from '../offline/public-url';
 import type { Checkpoint } from '../offline/persistence';
 import type { SavedResults } from '../offline/session-sync';
@@ -133,6 +133,13 @@ interface State {
   report: Evaluation<{ report: EvaluationReport; html: string; temporal?: TemporalReport }>;
   /** Per-patient structure when a patient id column is set (longitudinal mode). */
   sequences: SequenceInfo | null;
+  /** The per-patient (static) CSV joined onto the long table on the id, and what the join did. */
+  staticTable: StaticJoinSummary | null;
+  staticLoading: { file: string; progress: IngestProgress | null } | null;
+  /** Why the last static table could not be joined (the table loaded before stays as it was). */
+  staticError: LoadError | null;
+  addStaticTable(file: Blob, name: string, opts?: { skipRaggedRows?: boolean }): Promise<void>;
+  removeStaticTable(): Promise<void>;
   privacy: Evaluation<PrivacyReport>;
   sampling: { done: number; total: number } | null;
   synthetic: Synthetic | null;
@@ -189,6 +196,11 @@ const idleTrain = {
 
 function idleEvaluation<R>(): Evaluation<R> {
   return { status: 'idle', stage: null, result: null, message: null, synthetic: null };
+}
+
+/** A different table makes the trained model, the synthetic rows and their reports belong to another table. */
+function resultsCleared(): Pick<State, 'train' | 'synthetic' | 'sampling' | 'report' | 'privacy'> {
+  return { train: { ...idleTrain }, synthetic: null, sampling: null, report: idleEvaluation(), privacy: idleEvaluation() };
 }
 
 function message(e: unknown): string {
@@ -276,6 +288,9 @@ export const useStore = create<State>((set, get) => ({
   error: null,
   view: 'prepare',
   sequences: null,
+  staticTable: null,
+  staticLoading: null,
+  staticError: null,
   protectedColumn: null,
   setProtectedColumn(c) {
     set({ protectedColumn: c });
@@ -307,6 +322,22 @@ export const useStore = create<State>((set, get) => ({
 
   cancelLoad() {
     void ingestWorker().cancel();
+  },
+
+  addStaticTable(file, name, opts = {}) {
+    // In the same queue as loadFile: the join must apply to the long table that is loaded when it runs.
+    const run = loadChain.then(() => joinStaticNow(file, name, opts));
+    loadChain = run.catch(() => undefined);
+    return run;
+  },
+
+  async removeStaticTable() {
+    if (!get().staticTable) return;
+    try {
+      await tableReplaced(await ingestWorker().removeStatic(), { staticTable: null, staticError: null });
+    } catch (e) {
+      set({ error: message(e) });
+    }
   },
 
   async reloadWithTokens(tokens) {
@@ -597,16 +628,57 @@ async function loadNow(file: Blob, name: string, opts: { skipRaggedRows?: boolea
       dataset: { name, ipc: r.ipc, schema: r.schema, report: r.report, file, isSample: !!opts.isSample },
       loading: null,
       loadError: null,
-      train: { ...idleTrain },
-      synthetic: null,
-      sampling: null,
-      report: idleEvaluation(),
-      privacy: idleEvaluation(),
+      ...resultsCleared(),
       rowsWanted: r.schema.rows,
       sequences: null,
+      staticTable: null,
+      staticError: null,
     });
   } catch (e) {
     set({ loadError: { file: name, message: message(e), code: 'unreadable', lines: [] }, loading: null });
+  }
+}
+
+/** The last static file that failed on ragged rows, for "skip these rows". */
+let pendingStaticRagged: { file: Blob; name: string } | null = null;
+
+export function skipRaggedStaticRows(): Promise<void> {
+  const p = pendingStaticRagged;
+  if (!p) return Promise.resolve();
+  pendingStaticRagged = null;
+  return useStore.getState().addStaticTable(p.file, p.name, { skipRaggedRows: true });
+}
+
+/** The worker's table gained or lost the static columns: same patients and visits, other columns. */
+async function tableReplaced(r: LoadedDataset, also: Partial<State>): Promise<void> {
+  const get = useStore.getState;
+  const d = get().dataset;
+  if (!d) return;
+  if (get().train.status === 'training' || get().train.status === 'starting') await get().cancelTraining();
+  useStore.setState({ dataset: { ...d, ipc: r.ipc, schema: r.schema }, ...resultsCleared(), error: null, ...also });
+  useStore.setState({ sequences: await ingestWorker().sequences() });
+}
+
+async function joinStaticNow(file: Blob, name: string, opts: { skipRaggedRows?: boolean }): Promise<void> {
+  const set = useStore.setState;
+  const get = useStore.getState;
+  const d = get().dataset;
+  if (!d) return;
+  set({ staticLoading: { file: name, progress: null }, staticError: null });
+  const onProgress = Comlink.proxy((p: IngestProgress) => {
+    if (get().staticLoading?.file === name) set({ staticLoading: { file: name, progress: p } });
+  });
+  try {
+    const r = await ingestWorker().addStatic(file, name, d.name, { missingTokens: get().missingTokens, skipRaggedRows: !!opts.skipRaggedRows }, onProgress);
+    if ('error' in r) {
+      // The worker kept the table it had: the page keeps showing it.
+      set({ staticError: { file: name, message: r.error, code: r.code, lines: r.lines }, staticLoading: null });
+      if (r.code === 'ragged-rows') pendingStaticRagged = { file, name };
+      return;
+    }
+    await tableReplaced(r, { staticTable: r.summary, staticLoading: null });
+  } catch (e) {
+    set({ staticError: { file: name, message: message(e), code: 'unreadable', lines: [] }, staticLoading: null });
   }
 }
 

@@ -188,7 +188,7 @@ export async function run(argv: string[]): Promise<number> {
           // one row per patient, so membership means a patient's whole history
           const real = flattenPatients(realTable, schema, { rawVisits: true }); // distances between patients as recorded
           const wide = (t: Table) => flattenPatients(t, schema, { like: real.layout }).wide;
-          privacy = await mod.evaluatePrivacy(real.wide, wide(synthetic), wide(holdout), real.wideSchema, { seed });
+          privacy = { ...((await mod.evaluatePrivacy(real.wide, wide(synthetic), wide(holdout), real.wideSchema, { seed })) as object), unit: 'patient' };
           report.notes.push('Privacy measured per patient (each patient\'s visits flattened into one record).');
         } else privacy = await mod.evaluatePrivacy(realTable, synthetic, holdout, schema, { seed });
         report.privacy = privacy;

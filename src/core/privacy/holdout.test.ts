@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitHoldout } from './holdout';
+import { splitHoldout, splitPatients } from './holdout';
 
 describe('splitHoldout', () => {
   it('partitions the rows, seeded and sized', () => {
@@ -27,5 +27,18 @@ describe('splitHoldout', () => {
   it('never leaves the training side empty', () => {
     expect(splitHoldout(1, 0.5, 1).train.length).toBe(1);
     expect(splitHoldout(0, 0.2, 1).train.length).toBe(0);
+  });
+});
+
+describe('splitPatients', () => {
+  it('holds back whole patients, seeded, about the fraction of them', () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `p${i % 100}`); // 100 patients, 10 rows each, interleaved
+    const s = splitPatients(ids, 0.2, 5);
+    const held = new Set([...s.holdout].map((i) => ids[i]));
+    expect(held.size).toBe(20);
+    expect(s.holdout.length).toBe(200);
+    for (const i of s.train) expect(held.has(ids[i])).toBe(false);
+    expect(s.train.length + s.holdout.length).toBe(1000);
+    expect(splitPatients(ids, 0.2, 5)).toEqual(s);
   });
 });

@@ -52,3 +52,25 @@ export function splitHoldout(
   const tr = Int32Array.from(train).sort();
   return { train: tr, holdout: h };
 }
+
+/**
+ * Hold back whole patients: round(P·fraction) of the P distinct ids (seeded), with every one of their rows.
+ * Why: a row holdout would put some of a patient's visits in training and the rest in the holdout, so the
+ * held-back "non-members" would be members. Row indices come back sorted.
+ */
+export function splitPatients(ids: ArrayLike<string | null>, fraction = 0.2, seed = 0): { train: Int32Array; holdout: Int32Array } {
+  const index = new Map<string, number>();
+  const patientOf = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] ?? '';
+    let p = index.get(id);
+    if (p === undefined) index.set(id, (p = index.size));
+    patientOf[i] = p;
+  }
+  const held = new Uint8Array(index.size);
+  for (const p of splitHoldout(index.size, fraction, seed).holdout) held[p] = 1;
+  const hold: number[] = [];
+  const train: number[] = [];
+  for (let i = 0; i < ids.length; i++) (held[patientOf[i]] ? hold : train).push(i);
+  return { train: Int32Array.from(train), holdout: Int32Array.from(hold) };
+}

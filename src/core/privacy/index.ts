@@ -74,6 +74,8 @@ export interface PrivacyReport {
   lDiversity: LDiversityResult | null;
   summary: { level: TrafficLight; reasons: string[] };
   sizes: { train: number; holdout: number; synthetic: number; equalSample: number; columns: number };
+  /** What one compared record is: a row, or a patient's whole history (longitudinal records). Absent: row. */
+  unit?: 'row' | 'patient';
   sensitive: string[];
   quasiIdentifiers: string[];
   elapsedMs: number;

@@ -1,7 +1,7 @@
 /** Step 1: get a table in — drop zone, file picker, the bundled sample — with progress, Cancel and clear errors. */
-import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { SAMPLE_NAME, skipRaggedRows, useStore } from '../store';
 import { bytes } from '../format';
+import { CsvDropZone } from './CsvDropZone';
 
 export function DataSection() {
   const dataset = useStore((s) => s.dataset);
@@ -10,21 +10,6 @@ export function DataSection() {
   const loadFile = useStore((s) => s.loadFile);
   const loadSample = useStore((s) => s.loadSample);
   const cancelLoad = useStore((s) => s.cancelLoad);
-  const [over, setOver] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
-
-  const onDrop = (e: DragEvent<HTMLDivElement>) => {
-    e.preventDefault();
-    setOver(false);
-    const file = e.dataTransfer.files?.[0];
-    if (file) void loadFile(file, file.name);
-  };
-  const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      input.current?.click();
-    }
-  };
   const p = loading?.progress;
   const fraction = p && p.totalBytes > 0 ? p.bytesRead / p.totalBytes : 0;
 
@@ -36,41 +21,14 @@ export function DataSection() {
       <p className="lead">
         The file is read on this computer only. Nothing is uploaded: parsing, training and evaluation all run inside this browser tab.
       </p>
-      <div
-        className={`dropzone${over ? ' over' : ''}`}
-        data-testid="dropzone"
-        role="button"
-        tabIndex={0}
-        onKeyDown={onKey}
-        onClick={() => input.current?.click()}
-        onDragEnter={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragOver={(e) => {
-          e.preventDefault();
-          e.dataTransfer.dropEffect = 'copy';
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={onDrop}
-      >
-        <strong>Drop a CSV file here</strong>
-        <span>or click (or press Enter) to choose one — comma, semicolon, tab or pipe separated</span>
-      </div>
-      <input
-        ref={input}
-        id="file-input"
-        data-testid="file-input"
-        className="visually-hidden"
-        type="file"
-        accept=".csv,.tsv,.txt,text/csv,text/plain"
-        tabIndex={-1}
-        aria-label="Choose a CSV file"
-        onChange={(e) => {
-          const f = e.target.files?.[0];
-          if (f) void loadFile(f, f.name);
-          e.target.value = '';
-        }}
+      <CsvDropZone
+        title="Drop a CSV file here"
+        hint="or click (or press Enter) to choose one — comma, semicolon, tab or pipe separated"
+        inputLabel="Choose a CSV file"
+        onFile={(f) => void loadFile(f, f.name)}
+        testId="dropzone"
+        inputTestId="file-input"
+        inputId="file-input"
       />
       <div className="row gap">
         <button type="button" className="secondary" data-testid="use-sample" onClick={() => void loadSample()} disabled={!!loading}>

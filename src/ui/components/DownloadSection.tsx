@@ -4,7 +4,7 @@
  * The model itself can be downloaded or loaded from a file (the generator travels, not the data).
  */
 import { useRef, useState } from 'react';
-import { conditionsProblem, downloadBytes, useStore } from '../store';
+import { conditionsProblem, downloadBytes, syntheticFileName, useStore } from '../store';
 import { int } from '../format';
 import { trainWorker } from '../workers';
 import type { ExportFormat } from '../../../workers/train.worker';
@@ -48,6 +48,7 @@ export function DownloadSection() {
   const settings = useStore((s) => s.settings);
   const report = useStore((s) => s.report);
   const privacy = useStore((s) => s.privacy);
+  const staticTable = useStore((s) => s.staticTable);
   const [formulaGuard, setFormulaGuard] = useState(true);
   const [tableName, setTableName] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -59,6 +60,11 @@ export function DownloadSection() {
   const problem = conditionsProblem(conditionsText, model?.schema ?? dataset?.schema);
   const base = synthetic ? synthetic.fileName.replace(/\.csv$/i, '') : 'doppel-synthetic';
   const pgName = tableName ?? safeTableName(base);
+  // The static columns came as their own file: offer them back that way, when this model learnt them.
+  const patientsFile =
+    staticTable && synthetic && model?.source === 'trained' && staticTable.columns.every((c) => model.schema.columns.some((m) => m.name === c))
+      ? { name: syntheticFileName(staticTable.file), columns: staticTable.columns }
+      : null;
 
   const run = async (id: string, f: () => Promise<void>) => {
     setBusy(id);
@@ -81,6 +87,12 @@ export function DownloadSection() {
       downloadBytes(await trainWorker().exportTable({ format: 'csv', formulaGuard: false }), synthetic.fileName);
     });
   };
+
+  const downloadPatients = () =>
+    run('download-patients', async () => {
+      if (!patientsFile) return;
+      downloadBytes(await trainWorker().exportPatients({ columns: patientsFile.columns, formulaGuard }), patientsFile.name);
+    });
 
   const downloadFormat = (f: (typeof FORMATS)[number]) =>
     run(f.id, async () => {
@@ -175,6 +187,11 @@ export function DownloadSection() {
             Download {synthetic.fileName}
           </button>
         )}
+        {patientsFile && (
+          <button type="button" className="primary" data-testid="download-patients" disabled={!!busy} onClick={() => void downloadPatients()}>
+            Download {patientsFile.name}
+          </button>
+        )}
         {synthetic && (
           <label className="check">
             <input type="checkbox" data-testid="formula-guard" checked={formulaGuard} onChange={(e) => setFormulaGuard(e.target.checked)} />
@@ -198,8 +215,11 @@ export function DownloadSection() {
       {synthetic && (
         <p className="status" data-testid="synthetic-ready">
           {int(synthetic.rows)} synthetic rows ready (seed {synthetic.seed})
-          {synthetic.conditions?.length ? `, only where ${synthetic.conditions.join(' and ')}` : ''}. Same header and column order as{' '}
-          {dataset && model?.source === 'trained' ? dataset.name : 'the model’s training table'}; no row is copied from it.
+          {synthetic.conditions?.length ? `, only where ${synthetic.conditions.join(' and ')}` : ''}.{' '}
+          {patientsFile && dataset
+            ? `The columns of ${dataset.name}, then those of ${staticTable!.file}; ${patientsFile.name} holds the static columns again, one row per synthetic patient with the same ids`
+            : `Same header and column order as ${dataset && model?.source === 'trained' ? dataset.name : 'the model’s training table'}`}
+          ; no row is copied from it.
         </p>
       )}
       {synthetic && (

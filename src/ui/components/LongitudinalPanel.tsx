@@ -7,6 +7,7 @@ import { useStore } from '../store';
 import type { TemporalReport } from '../../core/longitudinal/metrics';
 import { REAL, SYNTHETIC } from './charts';
 import { int } from '../format';
+import { StaticTablePanel } from './StaticTablePanel';
 
 function num(x: number): string {
   if (!Number.isFinite(x)) return '—';
@@ -17,6 +18,8 @@ export function LongitudinalPanel() {
   const dataset = useStore((s) => s.dataset);
   const sequences = useStore((s) => s.sequences);
   const editSchema = useStore((s) => s.editSchema);
+  // The static table was joined on this id column: another id would leave it matched on the wrong one.
+  const joined = useStore((s) => !!s.staticTable);
   if (!dataset) return null;
   const { schema } = dataset;
   const idOptions = schema.columns.filter((c) => c.kind !== 'text');
@@ -34,6 +37,8 @@ export function LongitudinalPanel() {
           id="id-column"
           data-testid="id-column"
           value={schema.idColumn ?? ''}
+          disabled={joined}
+          aria-describedby={joined ? 'id-column-joined' : undefined}
           onChange={(e) => {
             const column = e.target.value || undefined;
             void (async () => {
@@ -65,6 +70,12 @@ export function LongitudinalPanel() {
           ))}
         </select>
       </div>
+      {joined && (
+        <p id="id-column-joined" className="muted small">
+          The static table is joined on this column: remove it to choose another patient id column.
+        </p>
+      )}
+      <StaticTablePanel />
       {schema.idColumn && sequences && <SequenceSummaryView />}
     </fieldset>
   );

@@ -29,12 +29,16 @@ function Summary({ r }: { r: PrivacyReport }) {
         </ul>
       )}
       <p className="help">
-        The generator trained on {r.sizes.train.toLocaleString('en')} rows; {r.sizes.holdout.toLocaleString('en')} real rows were held back. If the synthetic rows sit
-        no closer to the training rows than to the held-back ones, the generator learned the population rather than memorising patients.
+        The generator trained on {r.sizes.train.toLocaleString('en')} {unit(r)}; {r.sizes.holdout.toLocaleString('en')} real {unit(r)} were held back. If the synthetic{' '}
+        {unit(r)} sit no closer to the training {unit(r)} than to the held-back ones, the generator learned the population rather than memorising patients.
+        {r.unit === 'patient' ? ' Each patient’s visits, as recorded, are compared as one record.' : ''}
       </p>
     </section>
   );
 }
+
+/** What one compared record is, in the report's words. */
+const unit = (r: PrivacyReport) => (r.unit === 'patient' ? 'patients' : 'rows');
 
 function Metrics({ r }: { r: PrivacyReport }) {
   return (
@@ -253,7 +257,8 @@ export function PrivacyView() {
     <div className="report" data-testid="privacy-ready">
       <div className="row gap wrap report-actions">
         <span className="muted">
-          {r.sizes.synthetic.toLocaleString('en')} synthetic rows compared with {r.sizes.train.toLocaleString('en')} training and {r.sizes.holdout.toLocaleString('en')} held-back rows on{' '}
+          {r.sizes.synthetic.toLocaleString('en')} synthetic {unit(r)} compared with {r.sizes.train.toLocaleString('en')} training and {r.sizes.holdout.toLocaleString('en')} held-back{' '}
+          {unit(r)} on{' '}
           {r.sizes.columns} columns. Intervals in brackets are 95% intervals.
         </span>
         <span className="spacer" />

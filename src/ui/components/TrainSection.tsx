@@ -108,12 +108,13 @@ export function TrainSection() {
         <p className="status" data-testid="longitudinal-mode">
           Longitudinal mode: the generator learns whole patients (grouped by <strong>{dataset.schema.idColumn}</strong>
           {dataset.schema.timeColumn ? <>, visits ordered by <strong>{dataset.schema.timeColumn}</strong></> : null}) and generates new patients with fresh ids.
-          It trains on every patient (no rows held back), and the number to generate counts patients.
+          The holdout below keeps back whole patients (all their visits), privacy is measured per patient, and the number to generate
+          counts patients.
         </p>
       )}
       <label className="check">
         <input type="checkbox" checked={settings.holdout} disabled={busy} onChange={(e) => upd({ holdout: e.target.checked })} data-testid="holdout" />
-        Hold back 20% of rows from training, to check privacy and usefulness against patients the generator never saw (recommended)
+        Hold back 20% of {dataset.schema.idColumn ? 'patients' : 'rows'} from training, to check privacy and usefulness against patients the generator never saw (recommended)
       </label>
       <div className="row gap wrap">
         <div className="field">
