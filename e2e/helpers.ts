@@ -81,3 +81,27 @@ export function parseCsv(text: string): string[][] {
   }
   return rows;
 }
+
+export const STATIC = ['futime', 'status', 'trt', 'age', 'sex'];
+
+/**
+ * pbcseq as two files: visits (id, day, time-varying columns; 1,945 rows) and patients (id and the static
+ * columns, one row each). Patients 1–3 get no static row and two patients with no visits are added.
+ */
+export function splitPbcseq(): { visits: string; patients: string; patientLine: Map<string, number> } {
+  const lines = readData('pbcseq.csv').toString('utf8').trim().split(/\r?\n/).map((l) => l.split(','));
+  const header = lines[0].map((h) => h.replace(/"/g, ''));
+  const sIdx = [0, ...STATIC.map((n) => header.indexOf(n))];
+  const vIdx = header.map((_, j) => j).filter((j) => j === 0 || !sIdx.includes(j));
+  const patients = [sIdx.map((j) => lines[0][j]).join(',')];
+  const patientLine = new Map<string, number>();
+  for (const row of lines.slice(1)) {
+    if (patientLine.has(row[0]) || Number(row[0]) <= 3) continue;
+    patients.push(sIdx.map((j) => row[j]).join(','));
+    patientLine.set(row[0], patients.length); // 1-based line, the header being line 1
+  }
+  patients.push('9001,100,0,1,50.1,"f"', '9002,200,1,2,60.2,"m"');
+  return { visits: lines.map((row) => vIdx.map((j) => row[j]).join(',')).join('\n'), patients: patients.join('\n'), patientLine };
+}
+
+export const csvFile = (name: string, text: string) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });

@@ -6,7 +6,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { dropFile, parseCsv, readData } from './helpers';
+import { csvFile, dropFile, parseCsv, readData, splitPbcseq, STATIC } from './helpers';
 
 const FILE = 'pbcseq.csv';
 const PATIENTS = 20;
@@ -101,6 +101,11 @@ test('a longitudinal model downloads as a file (layout and weights, no rows) and
   await page.reload();
   await expect(page.getByTestId('model-loaded')).toContainText('trained before the reload', { timeout: 60_000 });
   await expect(page.locator('label[for="rows"]')).toHaveText('Synthetic patients');
+  // The table comes back with its id and time columns marked, so it matches the restored model.
+  await expect(page.getByTestId('id-column')).toHaveValue('id');
+  await expect(page.getByTestId('time-column')).toHaveValue('day');
+  await expect(page.getByTestId('seq-patients')).toHaveText('312');
+  await expect(page.getByTestId('model-columns-differ')).toHaveCount(0);
   await page.getByTestId('rows').fill('5');
   await page.getByTestId('generate').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
@@ -110,30 +115,6 @@ test('a longitudinal model downloads as a file (layout and weights, no rows) and
   expect(ids.size).toBe(5);
   for (const id of ids) expect(id).toBeGreaterThan(312);
 });
-
-const STATIC = ['futime', 'status', 'trt', 'age', 'sex'];
-
-/**
- * pbcseq as two files: visits (id, day, time-varying columns; 1,945 rows) and patients (id and the static
- * columns, one row each). Patients 1–3 get no static row and two patients with no visits are added.
- */
-function splitPbcseq(): { visits: string; patients: string; patientLine: Map<string, number> } {
-  const lines = readData(FILE).toString('utf8').trim().split(/\r?\n/).map((l) => l.split(','));
-  const header = lines[0].map((h) => h.replace(/"/g, ''));
-  const sIdx = [0, ...STATIC.map((n) => header.indexOf(n))];
-  const vIdx = header.map((_, j) => j).filter((j) => j === 0 || !sIdx.includes(j));
-  const patients = [sIdx.map((j) => lines[0][j]).join(',')];
-  const patientLine = new Map<string, number>();
-  for (const row of lines.slice(1)) {
-    if (patientLine.has(row[0]) || Number(row[0]) <= 3) continue;
-    patients.push(sIdx.map((j) => row[j]).join(','));
-    patientLine.set(row[0], patients.length); // 1-based line, the header being line 1
-  }
-  patients.push('9001,100,0,1,50.1,"f"', '9002,200,1,2,60.2,"m"');
-  return { visits: lines.map((row) => vIdx.map((j) => row[j]).join(',')).join('\n'), patients: patients.join('\n'), patientLine };
-}
-
-const csvFile = (name: string, text: string) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
 
 async function loadVisitsWithIds(page: Page, visits: string): Promise<void> {
   await page.goto('/');

@@ -192,6 +192,28 @@ const api = {
     return Comlink.transfer({ schema: next.schema, ipc }, [ipc.buffer as ArrayBuffer]);
   },
 
+  /**
+   * Apply several schema-editor changes in order (putting a saved schema back after a reload or a re-read): each
+   * goes through the same applySchemaEdit as one click; an edit that cannot apply is skipped and said why.
+   */
+  editAll(edits: SchemaEdit[]): { schema: TableSchema; ipc?: Uint8Array; failed: { edit: SchemaEdit; message: string }[] } {
+    if (!current) throw new Error('No table is loaded.');
+    let { table, schema } = current;
+    const failed: { edit: SchemaEdit; message: string }[] = [];
+    for (const edit of edits) {
+      try {
+        ({ table, schema } = applySchemaEdit(table, schema, edit));
+      } catch (e) {
+        failed.push({ edit, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    const rebuilt = table !== current.table;
+    current = { ...current, table, schema };
+    if (!rebuilt) return { schema, failed };
+    const ipc = tableToIPC(table, 'stream');
+    return Comlink.transfer({ schema, ipc, failed }, [ipc.buffer as ArrayBuffer]);
+  },
+
   /** Sequence-length and gap summaries and static vs time-varying columns, when a patient id column is set. */
   sequences(): SequenceInfo | null {
     if (!current?.schema.idColumn) return null;

@@ -7,6 +7,7 @@ import { PRIVACY_PRESETS, type PrivacyPreset, type PrivacyReceipt } from '../cor
 import type { IngestProgress, IngestReport } from '../core/data/types';
 import { DEFAULT_MISSING_TOKENS } from '../core/data/missing';
 import type { SchemaEdit } from '../core/schema/edit';
+import { describeEdit, schemaEdits } from '../core/schema/replay';
 import type { TableSchema } from '../core/schema/types';
 import type { BackendName, BackendPreference, GeneratorKind, TrainProgress } from '../core/models/types';
 import type { EvaluationReport } from '../core/evaluate';
@@ -15,7 +16,7 @@ import type { TemporalReport } from '../core/longitudinal/metrics';
 import type { LoadedDataset, SequenceInfo, StaticJoinSummary } from '../../workers/ingest.worker';
 import { publicFileUrl } from '../offline/public-url';
 import type { Checkpoint } from '../offline/persistence';
-import type { SavedResults } from '../offline/session-sync';
+import type { SavedResults, SchemaRestore, StaticFile } from '../offline/session-sync';
 import type { Condition } from '../core/models/types';
 import { ConditionError, parseConditions } from '../core/sample/conditions';
 import { Comlink, evaluateWorker, ingestWorker, resetEvaluateWorker, setTrainCrashHandler, trainCall, trainWorker } from './workers';
@@ -26,10 +27,21 @@ export interface Dataset {
   name: string;
   ipc: Uint8Array;
   schema: TableSchema;
+  /** The schema as the file (and a joined static file) was read, before any schema edit: what the edits are replayed from. */
+  read: TableSchema;
   report: IngestReport;
   /** The file itself, kept so the missing-token list can be re-applied. */
   file: Blob;
   isSample: boolean;
+  /** How the file was read: the missing-value tokens, and whether ragged rows were skipped. */
+  missingTokens: string[];
+  skipRaggedRows?: boolean;
+}
+
+/** Schema settings that could not be put back after a reload or a re-read of the file, shown above the columns. */
+export interface SchemaNotice {
+  title: string;
+  problems: string[];
 }
 
 export interface LoadError {
@@ -135,6 +147,8 @@ interface State {
   sequences: SequenceInfo | null;
   /** The per-patient (static) CSV joined onto the long table on the id, and what the join did. */
   staticTable: StaticJoinSummary | null;
+  /** The per-patient file itself, kept so a re-read (or a reload) joins it again. */
+  staticFile: StaticFile | null;
   staticLoading: { file: string; progress: IngestProgress | null } | null;
   /** Why the last static table could not be joined (the table loaded before stays as it was). */
   staticError: LoadError | null;
@@ -157,11 +171,14 @@ interface State {
   /** After a reload: the last synthetic table and its reports, as they were. */
   restoreResults(saved: SavedResults): Promise<void>;
   error: string | null;
+  schemaNotice: SchemaNotice | null;
+  dismissSchemaNotice(): void;
   /** Protected attribute for the fairness section of the report. */
   protectedColumn: string | null;
   setProtectedColumn(c: string | null): void;
 
-  loadFile(file: Blob, name: string, opts?: { skipRaggedRows?: boolean; isSample?: boolean }): Promise<void>;
+  /** Read a file; with `restore`, then put a schema back onto it (edits, id and time, the static table joined again). */
+  loadFile(file: Blob, name: string, opts?: LoadFileOptions): Promise<void>;
   loadSample(): Promise<void>;
   cancelLoad(): void;
   reloadWithTokens(tokens: string[]): Promise<void>;
@@ -178,6 +195,14 @@ interface State {
   runReport(): Promise<void>;
   runPrivacy(): Promise<void>;
   cancelEvaluation(): void;
+}
+
+export interface LoadFileOptions {
+  skipRaggedRows?: boolean;
+  isSample?: boolean;
+  /** Read with these missing-value tokens (they become the page's list). */
+  missingTokens?: string[];
+  restore?: SchemaRestore;
 }
 
 export const DEFAULT_SETTINGS: Settings = { model: 'tvae', backend: 'auto', epochs: 300, batchSize: 500, seed: 0, earlyStopping: false, holdout: true };
@@ -286,9 +311,14 @@ export const useStore = create<State>((set, get) => ({
     });
   },
   error: null,
+  schemaNotice: null,
+  dismissSchemaNotice() {
+    set({ schemaNotice: null });
+  },
   view: 'prepare',
   sequences: null,
   staticTable: null,
+  staticFile: null,
   staticLoading: null,
   staticError: null,
   protectedColumn: null,
@@ -332,9 +362,10 @@ export const useStore = create<State>((set, get) => ({
   },
 
   async removeStaticTable() {
-    if (!get().staticTable) return;
+    const joined = get().staticTable;
+    if (!joined) return;
     try {
-      await tableReplaced(await ingestWorker().removeStatic(), { staticTable: null, staticError: null });
+      await tableReplaced(await ingestWorker().removeStatic(), joined.columns, [], { staticTable: null, staticFile: null, staticError: null });
     } catch (e) {
       set({ error: message(e) });
     }
@@ -343,26 +374,19 @@ export const useStore = create<State>((set, get) => ({
   async reloadWithTokens(tokens) {
     set({ missingTokens: tokens });
     const d = get().dataset;
-    if (d) await get().loadFile(d.file, d.name, { isSample: d.isSample });
+    // The column edits, the id and time columns and the static table stay: only what the tokens change is read anew.
+    if (d)
+      await get().loadFile(d.file, d.name, {
+        isSample: d.isSample,
+        ...(d.skipRaggedRows ? { skipRaggedRows: true } : {}),
+        restore: { schema: d.schema, read: d.read, static: get().staticFile, after: 'reread' },
+      });
   },
 
   async editSchema(edit) {
-    const d = get().dataset;
-    if (!d) return;
+    if (!get().dataset) return;
     try {
-      const r = await ingestWorker().edit(edit);
-      const dataset = { ...d, schema: r.schema, ipc: r.ipc ?? d.ipc };
-      const t = get().train;
-      set({ dataset, error: null, train: t.status === 'done' ? { ...t, stale: true } : t });
-      if (r.schema.idColumn || get().sequences) {
-        const sequences = await ingestWorker().sequences();
-        const before = get().sequences;
-        // In longitudinal mode the count to generate is patients (default: as many as the real table has).
-        const rowsWanted = sequences
-          ? !before || get().rowsWanted === before.patients || get().rowsWanted === r.schema.rows ? sequences.patients : get().rowsWanted
-          : before && get().rowsWanted === before.patients ? r.schema.rows : get().rowsWanted;
-        set({ sequences, rowsWanted });
-      }
+      await schemaChanged(await ingestWorker().edit(edit));
     } catch (e) {
       set({ error: message(e) });
     }
@@ -608,15 +632,17 @@ export function downloadBytes(bytes: Uint8Array | string, fileName: string, type
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-async function loadNow(file: Blob, name: string, opts: { skipRaggedRows?: boolean; isSample?: boolean } = {}): Promise<void> {
+async function loadNow(file: Blob, name: string, opts: LoadFileOptions = {}): Promise<void> {
   const set = useStore.setState;
   const get = useStore.getState;
+  if (opts.missingTokens) set({ missingTokens: [...opts.missingTokens] });
+  const missingTokens = get().missingTokens;
   set({ loading: { file: name, progress: null }, loadError: null });
   const onProgress = Comlink.proxy((p: IngestProgress) => {
     if (get().loading?.file === name) set({ loading: { file: name, progress: p } });
   });
   try {
-    const r = await ingestWorker().load(file, name, { missingTokens: get().missingTokens, skipRaggedRows: !!opts.skipRaggedRows }, onProgress);
+    const r = await ingestWorker().load(file, name, { missingTokens, skipRaggedRows: !!opts.skipRaggedRows }, onProgress);
     if ('error' in r) {
       // The previous table stays loaded (the worker kept it too).
       set({ loadError: { file: name, message: r.error, code: r.code, lines: r.lines, }, loading: null });
@@ -625,18 +651,106 @@ async function loadNow(file: Blob, name: string, opts: { skipRaggedRows?: boolea
     }
     if (get().train.status === 'training') await get().cancelTraining();
     set({
-      dataset: { name, ipc: r.ipc, schema: r.schema, report: r.report, file, isSample: !!opts.isSample },
+      dataset: {
+        name,
+        ipc: r.ipc,
+        schema: r.schema,
+        read: r.schema,
+        report: r.report,
+        file,
+        isSample: !!opts.isSample,
+        missingTokens,
+        ...(opts.skipRaggedRows ? { skipRaggedRows: true } : {}),
+      },
       loading: null,
       loadError: null,
       ...resultsCleared(),
       rowsWanted: r.schema.rows,
       sequences: null,
       staticTable: null,
+      staticFile: null,
       staticError: null,
+      schemaNotice: null,
     });
   } catch (e) {
     set({ loadError: { file: name, message: message(e), code: 'unreadable', lines: [] }, loading: null });
+    return;
   }
+  if (opts.restore) await restoreSchema(opts.restore);
+}
+
+/** The worker changed the schema (an edit, or several): show it, and rebuild the per-patient summaries. */
+async function schemaChanged(r: { schema: TableSchema; ipc?: Uint8Array }): Promise<void> {
+  const set = useStore.setState;
+  const get = useStore.getState;
+  const d = get().dataset;
+  if (!d) return;
+  const t = get().train;
+  set({ dataset: { ...d, schema: r.schema, ipc: r.ipc ?? d.ipc }, error: null, train: t.status === 'done' ? { ...t, stale: true } : t });
+  if (r.schema.idColumn || get().sequences) {
+    const sequences = await ingestWorker().sequences();
+    const before = get().sequences;
+    // In longitudinal mode the count to generate is patients (default: as many as the real table has).
+    const rowsWanted = sequences
+      ? !before || get().rowsWanted === before.patients || get().rowsWanted === r.schema.rows ? sequences.patients : get().rowsWanted
+      : before && get().rowsWanted === before.patients ? r.schema.rows : get().rowsWanted;
+    set({ sequences, rowsWanted });
+  }
+}
+
+/** Apply schema edits through the worker's editor, keeping those that apply; returns why the others did not. */
+async function applyEdits(edits: SchemaEdit[]): Promise<string[]> {
+  if (edits.length === 0) return [];
+  const r = await ingestWorker().editAll(edits);
+  await schemaChanged(r);
+  return r.failed.map((f) => `${describeEdit(f.edit)}: ${f.message}`);
+}
+
+/**
+ * Put a schema back onto the table just read from the same file: first the file's own columns and the id and time
+ * columns, then the static table joined on that id, then the static columns' settings (and a target among them).
+ * What does not fit any more is kept out and listed in the page.
+ */
+async function restoreSchema(restore: SchemaRestore): Promise<void> {
+  const get = useStore.getState;
+  const d = get().dataset;
+  if (!d) return;
+  const problems: string[] = [];
+  const base = restore.read ?? d.read;
+  let missing: string[] = [];
+  try {
+    const first = schemaEdits(d.schema, restore.schema, base);
+    problems.push(...(await applyEdits(first.edits)));
+    missing = first.missing;
+    const st = restore.static;
+    if (st) {
+      await joinStaticNow(st.file, st.name, { ...(st.skipRaggedRows ? { skipRaggedRows: true } : {}) });
+      const failed = get().staticError;
+      if (failed) {
+        problems.push(`The static table ${st.name} could not be joined again: ${failed.message}`);
+        useStore.setState({ staticError: null });
+      } else {
+        // Only what the first pass could not reach: the static columns, and a target among them.
+        const had = new Set(d.schema.columns.map((c) => c.name));
+        const second = schemaEdits(get().dataset!.schema, restore.schema, base);
+        problems.push(...(await applyEdits(second.edits.filter((e) => e.column !== undefined && !had.has(e.column)))));
+        missing = second.missing;
+      }
+    }
+  } catch (e) {
+    problems.push(message(e));
+  }
+  if (missing.length) problems.push(`${d.name} has no column ${missing.map((c) => `“${c}”`).join(', ')} now, so ${missing.length === 1 ? 'its settings were' : 'their settings were'} not put back.`);
+  if (problems.length)
+    useStore.setState({
+      schemaNotice: {
+        title:
+          restore.after === 'reload'
+            ? 'Some column settings from before the reload could not be put back'
+            : 'Some column settings could not be kept when the file was read again',
+        problems,
+      },
+    });
 }
 
 /** The last static file that failed on ragged rows, for "skip these rows". */
@@ -649,13 +763,22 @@ export function skipRaggedStaticRows(): Promise<void> {
   return useStore.getState().addStaticTable(p.file, p.name, { skipRaggedRows: true });
 }
 
-/** The worker's table gained or lost the static columns: same patients and visits, other columns. */
-async function tableReplaced(r: LoadedDataset, also: Partial<State>): Promise<void> {
+/**
+ * The worker's table gained or lost the static columns: same patients and visits, other columns. `dropped` and
+ * `added` name them, so the schema as read follows (the static columns as the join made them, before any edit).
+ */
+async function tableReplaced(r: LoadedDataset, dropped: readonly string[], added: readonly string[], also: Partial<State>): Promise<void> {
   const get = useStore.getState;
   const d = get().dataset;
   if (!d) return;
   if (get().train.status === 'training' || get().train.status === 'starting') await get().cancelTraining();
-  useStore.setState({ dataset: { ...d, ipc: r.ipc, schema: r.schema }, ...resultsCleared(), error: null, ...also });
+  const gone = new Set(dropped);
+  const fresh = new Set(added);
+  const read: TableSchema = {
+    ...d.read,
+    columns: [...d.read.columns.filter((c) => !gone.has(c.name) && !fresh.has(c.name)), ...r.schema.columns.filter((c) => fresh.has(c.name))],
+  };
+  useStore.setState({ dataset: { ...d, ipc: r.ipc, schema: r.schema, read }, ...resultsCleared(), error: null, ...also });
   useStore.setState({ sequences: await ingestWorker().sequences() });
 }
 
@@ -676,7 +799,11 @@ async function joinStaticNow(file: Blob, name: string, opts: { skipRaggedRows?: 
       if (r.code === 'ragged-rows') pendingStaticRagged = { file, name };
       return;
     }
-    await tableReplaced(r, { staticTable: r.summary, staticLoading: null });
+    await tableReplaced(r, get().staticTable?.columns ?? [], r.summary.columns, {
+      staticTable: r.summary,
+      staticFile: { file, name, ...(opts.skipRaggedRows ? { skipRaggedRows: true } : {}) },
+      staticLoading: null,
+    });
   } catch (e) {
     set({ staticError: { file: name, message: message(e), code: 'unreadable', lines: [] }, staticLoading: null });
   }

@@ -6,6 +6,7 @@
 import { useRef, useState } from 'react';
 import { conditionsProblem, downloadBytes, syntheticFileName, useStore } from '../store';
 import { int } from '../format';
+import { sameColumns } from '../../core/schema/types';
 import { trainWorker } from '../workers';
 import type { ExportFormat } from '../../../workers/train.worker';
 import pkg from '../../../package.json';
@@ -60,9 +61,10 @@ export function DownloadSection() {
   const problem = conditionsProblem(conditionsText, model?.schema ?? dataset?.schema);
   const base = synthetic ? synthetic.fileName.replace(/\.csv$/i, '') : 'doppel-synthetic';
   const pgName = tableName ?? safeTableName(base);
-  // The static columns came as their own file: offer them back that way, when this model learnt them.
+  // The static columns came as their own file: offer them back that way, when this model learnt them (trained here,
+  // or the same model put back after a reload).
   const patientsFile =
-    staticTable && synthetic && model?.source === 'trained' && staticTable.columns.every((c) => model.schema.columns.some((m) => m.name === c))
+    staticTable && synthetic && model?.schema.idColumn && staticTable.columns.every((c) => model.schema.columns.some((m) => m.name === c))
       ? { name: syntheticFileName(staticTable.file), columns: staticTable.columns }
       : null;
 
@@ -140,6 +142,11 @@ export function DownloadSection() {
       {model?.source === 'file' && (
         <p className="status" data-testid="model-loaded">
           Using the {model.kind} model from {model.name} ({model.schema.columns.length} columns). No training data is needed to generate.
+        </p>
+      )}
+      {model?.source === 'file' && dataset && !sameColumns(model.schema, dataset.schema) && (
+        <p className="muted" data-testid="model-columns-differ">
+          This model was trained on other columns (or column kinds) than {dataset.name} has now; train again to use the table’s current columns.
         </p>
       )}
       <div className="row gap wrap top-aligned">

@@ -85,6 +85,27 @@ function MissingTokens() {
   );
 }
 
+/** Saved column settings that no longer fit the file read again (after a reload or a re-read): what was kept out and why. */
+function SchemaNoticeView() {
+  const notice = useStore((s) => s.schemaNotice);
+  const dismiss = useStore((s) => s.dismissSchemaNotice);
+  if (!notice) return null;
+  return (
+    <div className="alert" role="alert" data-testid="schema-notice">
+      <strong>{notice.title}</strong>
+      <ul className="small">
+        {notice.problems.map((p, i) => (
+          <li key={i}>{p}</li>
+        ))}
+      </ul>
+      <p className="muted small">Everything else was put back as it was.</p>
+      <button type="button" className="link" onClick={dismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
 export function SchemaSection() {
   const dataset = useStore((s) => s.dataset);
   const editSchema = useStore((s) => s.editSchema);
@@ -108,6 +129,7 @@ export function SchemaSection() {
           {report.lineEnding} line ends{report.hasHeader ? '' : ', no header row'}
         </span>
       </p>
+      <SchemaNoticeView />
       {report.notes.length > 0 && (
         <ul className="notes" data-testid="ingest-notes">
           {report.notes.map((n, i) => (
