@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -59,5 +59,35 @@ describe('CLI with --id/--time (pbcseq: patients with visits)', () => {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.temporal.staticColumns).toEqual(expect.arrayContaining(['sex', 'trt']));
     expect(json.temporal.visitsPerPatient.ksComplement).toBeGreaterThan(0);
+  });
+
+  it('--static joins a per-patient file and --static-out writes the synthetic patients as one too, same ids', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'doppel-static-'));
+    const real = readCsv(path.join(DATA, 'pbcseq.csv'));
+    const staticCols = ['sex', 'trt', 'age'];
+    const at = staticCols.map((c) => real.header.indexOf(c));
+    const visitAt = real.header.map((_, j) => j).filter((j) => !at.includes(j));
+    const seen = new Set<string>();
+    const patients = [['id', ...staticCols].join(',')];
+    for (const row of real.rows) if (!seen.has(row[0])) (seen.add(row[0]), patients.push([row[0], ...at.map((j) => row[j])].join(',')));
+    const visits = [visitAt.map((j) => real.header[j]).join(','), ...real.rows.map((row) => visitAt.map((j) => row[j]).join(','))];
+    writeFileSync(path.join(dir, 'visits.csv'), visits.join('\n'));
+    writeFileSync(path.join(dir, 'patients.csv'), patients.join('\n'));
+    const out = path.join(dir, 'syn.csv');
+    const staticOut = path.join(dir, 'patients-syn.csv');
+    const args = [path.join(dir, 'visits.csv'), '-o', out, '--id', 'id', '--time', 'day', '--static', path.join(dir, 'patients.csv')];
+    const r = await quiet(() => synth([...args, '--static-out', staticOut, '--epochs', '2', '--rows', '12', '--seed', '1']));
+    expect(r.value).toBe(0);
+    const long = readCsv(out);
+    const per = readCsv(staticOut);
+    expect(per.header).toEqual(['id', ...staticCols]);
+    expect(per.rows.length).toBe(12);
+    // every synthetic patient's static cells equal those on each of their visits in the long file
+    const byId = new Map(per.rows.map((row) => [row[0], row.slice(1)]));
+    expect(new Set(long.rows.map((row) => row[0]))).toEqual(new Set(byId.keys()));
+    const cols = staticCols.map((c) => long.header.indexOf(c));
+    for (const row of long.rows) expect(cols.map((j) => row[j])).toEqual(byId.get(row[0]));
+    // --static-out without --static is refused
+    await expect(quiet(() => synth([path.join(dir, 'visits.csv'), '-o', out, '--id', 'id', '--static-out', staticOut]))).rejects.toThrow(/--static-out goes with --static/);
   });
 });

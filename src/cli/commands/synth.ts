@@ -1,6 +1,6 @@
 /**
  * doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N]
- *   [--seed N] [--save model.json] [--backend wasm|cpu] [--early-stopping] [--id col [--time col] [--static patients.csv]]
+ *   [--seed N] [--save model.json] [--backend wasm|cpu] [--early-stopping] [--id col [--time col] [--static patients.csv [--static-out patients-synthetic.csv]]]
  * Ingest → train (progress on stderr) → sample → CSV.
  * With --id (longitudinal records: many visit rows per patient) --rows counts patients, and the output keeps
  * the input's header and column order with fresh patient ids. --static joins a per-patient CSV on the id first
@@ -23,6 +23,7 @@ import type { TableSchema } from '../../core/schema/types';
 import { LongitudinalGenerator } from '../../core/longitudinal/generator';
 import { groupByEntity } from '../../core/longitudinal/structure';
 import { joinStaticFile, longitudinalFlags } from './static-join';
+import { patientTable } from '../../core/longitudinal/static-table';
 import { createDpGenerator, type DpGenerator } from '../../core/privacy/dp';
 import { declaredPublicDomain } from '../../core/privacy/dp/dp-preprocess';
 
@@ -80,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
   const [input, ...extra] = args.positional;
   const out = flag(args, 'out') ?? flag(args, 'o');
   const usage =
-    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col] [--static patients.csv]] [--epsilon E [--delta D] [--public-domain]] [--rare-count N] [--normalisation mode|minmax|stochastic]';
+    'usage: doppel synth <in.csv> -o <out.csv> [--model tvae|ctgan|transformer] [--epochs N] [--batch N] [--rows N] [--seed N] [--save model.json] [--backend wasm|cpu] [--id col [--time col] [--static patients.csv [--static-out patients-synthetic.csv]]] [--epsilon E [--delta D] [--public-domain]] [--rare-count N] [--normalisation mode|minmax|stochastic]';
   if (!input || !out) throw new UsageError(usage);
   if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const model = (flag(args, 'model') ?? 'tvae') as GeneratorKind;
@@ -90,11 +91,14 @@ export async function run(argv: string[]): Promise<number> {
   const rowsWanted = positiveInt(args, 'rows');
   const seed = positiveInt(args, 'seed') ?? 0;
   const savePath = flag(args, 'save');
+  // With --static: the synthetic patients' static columns as their own file too (one row per patient, same ids).
+  const staticOut = flag(args, 'static-out');
+  if (staticOut && !flag(args, 'static')) throw new UsageError('--static-out goes with --static (the per-patient input it mirrors)');
   const backendPref = parseBackend(flag(args, 'backend'));
   const quiet = flag(args, 'quiet') === 'true';
 
   // Fail before training, not after, when the output cannot be written.
-  for (const target of [out, savePath].filter((p): p is string => !!p)) {
+  for (const target of [out, savePath, staticOut].filter((p): p is string => !!p)) {
     try {
       accessSync(dirname(resolve(target)), fsConstants.W_OK);
     } catch {
@@ -106,7 +110,9 @@ export async function run(argv: string[]): Promise<number> {
   let { table, schema: inferred } = loaded;
   const { idColumn, timeColumn, staticPath } = longitudinalFlags(args, inferred, input);
   for (const note of report.notes) process.stderr.write(`note: ${note}\n`);
+  const visitColumns = new Set(inferred.columns.map((c) => c.name));
   if (staticPath && idColumn) ({ table, schema: inferred } = await joinStaticFile(table, inferred, input, staticPath, idColumn));
+  const staticColumns = inferred.columns.map((c) => c.name).filter((c) => !visitColumns.has(c));
   const schema: TableSchema = idColumn ? { ...inferred, idColumn, timeColumn } : inferred;
   if (table.numRows === 0) throw new InputError(`${input} has no data rows to learn from`);
   const backend = await initNodeBackend(backendPref);
@@ -169,6 +175,11 @@ export async function run(argv: string[]): Promise<number> {
     const synthetic = await generator.sample(n, seed);
     await writeTableCsv(synthetic, schema, out);
     process.stderr.write(`wrote ${synthetic.numRows} synthetic rows${idColumn ? ` (${n} patients)` : ''} to ${out}\n`);
+    if (staticOut && idColumn) {
+      const patients = patientTable(synthetic, schema, idColumn, staticColumns);
+      await writeTableCsv(patients.table, patients.schema, staticOut);
+      process.stderr.write(`wrote ${patients.table.numRows} synthetic patients' static columns to ${staticOut}\n`);
+    }
   } finally {
     process.removeListener('SIGINT', onSigint);
     generator.dispose();
