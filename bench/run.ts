@@ -1,8 +1,10 @@
 /**
  * npm run bench [-- --quick | --full] [--models tvae,ctgan,transformer] [--epochs N] [--backend wasm|cpu] [--data file.csv]
+ *   [--browser [browser options, see bench/browser/run.ts]]
  * Per generator on adult.csv (../shared/data): seconds per epoch, sampling rows/s, peak memory, and fidelity
  * (the evaluator's Column Shapes / Column Pair Trends) after a fixed number of epochs.
- * Writes bench/results/<time>-<mode>.json and a table to stdout. A benchmark, not a test: no assertions.
+ * --browser: then the same in headless Chromium, wasm and WebGPU (bench/browser/driver.ts), in the same JSON and table.
+ * Writes bench/results/<time>-<mode>[-browser].json and a table to stdout. A benchmark, not a test: no assertions.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import { flag, numberFlag, parseArgs } from '../src/cli/args';
 import { loadCsv } from '../src/cli/commands/profile';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { createGenerator } from '../src/core/models/registry';
+import { BROWSER_SWITCHES, browserOptions, browserSummary, formatTable, type BrowserRecord, type SummaryRow } from './browser/options';
 import type { BackendPreference, GeneratorKind, TrainProgress } from '../src/core/models/types';
 import type { TableSchema } from '../src/core/schema/types';
 
@@ -101,7 +104,8 @@ async function benchOne(model: GeneratorKind, epochs: number, table: Table, sche
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['quick', 'full']);
+  const args = parseArgs(process.argv.slice(2), ['quick', 'full', 'browser', ...BROWSER_SWITCHES]);
+  const withBrowser = flag(args, 'browser') === 'true';
   const quick = flag(args, 'quick') === 'true';
   const full = flag(args, 'full') === 'true';
   const mode = full ? 'full' : quick ? 'quick' : 'standard';
@@ -126,9 +130,21 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${model}: failed: ${(e as Error).message}\n`);
     }
   }
+  // At the end of the Node runs (the browser record keeps its own).
+  const loadAverage = (await import('node:os')).loadavg();
+  let browser: BrowserRecord | null = null;
+  if (withBrowser) {
+    try {
+      // Loaded only here: the driver pulls in Vite and Playwright.
+      const { runBrowserBench } = await import('./browser/driver');
+      browser = await runBrowserBench(browserOptions(args, mode));
+    } catch (e) {
+      process.stderr.write(`  browser bench failed: ${(e as Error).message}\n`);
+    }
+  }
   const outDir = path.resolve(process.cwd(), 'bench/results');
   mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mode}.json`);
+  const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mode}${withBrowser ? '-browser' : ''}.json`);
   const record = {
     date: new Date().toISOString(),
     mode,
@@ -136,11 +152,32 @@ async function main(): Promise<void> {
     rows: table.numRows,
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
-    loadAverage: (await import('node:os')).loadavg(),
+    loadAverage,
     results: rows,
     reference: { note: "SDV's PyTorch on a 2-core CI-class machine, one thread", tvaeSecondsPerEpoch: 0.7, ctganSecondsPerEpoch: [4.4, 5.3] },
+    ...(withBrowser ? { browser } : {}),
   };
   writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
+  if (withBrowser) {
+    const nodeRows: SummaryRow[] = rows.map((r) => ({
+      model: r.model,
+      runtime: 'node',
+      backend: r.backend,
+      threads: '1',
+      epochs: r.epochs,
+      secondsPerEpoch: r.secondsPerEpoch,
+      cpuSecondsPerEpoch: r.cpuSecondsPerEpoch,
+      sampleRowsPerSecond: r.sampleRowsPerSecond,
+      peakMemoryMB: r.peakRssMB,
+      peakTensorMB: r.peakTensorMB,
+      columnShapes: r.columnShapes,
+      columnPairTrends: r.columnPairTrends,
+    }));
+    process.stdout.write(formatTable([...nodeRows, ...browserSummary(browser?.results ?? [])]) + '\n');
+    for (const f of browser?.failures ?? []) process.stdout.write(`failed: ${f.model}/chromium ${f.requestedBackend}: ${f.error}\n`);
+    process.stdout.write(`written ${path.relative(process.cwd(), file)}\n`);
+    return;
+  }
   const fmt = (v: number | null, d = 3) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
   const head = ['model', 'backend', 'epochs', 's/epoch', 'cpu s/epoch', 'sample rows/s', 'peak RSS MB', 'tensors MB', 'shapes', 'pairs'];
   const body = rows.map((r) => [
