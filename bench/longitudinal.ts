@@ -67,6 +67,7 @@ for (const model of models) {
     autocorrelation: temporal.autocorrelation,
     firstLastShift: temporal.firstLastShift,
     transitions: temporal.transitions,
+    missingRate: temporal.missingRate,
     columnShapes: quality.columnShapes,
     columnPairTrends: quality.columnPairTrends,
     patientMiaAuc: privacy.mia.auc,

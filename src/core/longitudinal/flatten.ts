@@ -33,6 +33,11 @@ export interface LongitudinalLayout {
    * not change (statuses persist: ascites at one visit is mostly ascites at the next). Absent: raw values.
    */
   sameAsPrevious?: string[];
+  /**
+   * Time-varying columns never missing at any real visit: a synthetic visit the model left empty there takes the
+   * patient's own value (its level, or the neighbouring visit's status), not a missing cell. Absent under DP.
+   */
+  complete?: string[];
 }
 
 /** The token for "as at the previous visit"; never a real category (a column holding it is left raw). */
@@ -184,6 +189,17 @@ export function flattenPatients(
     }
   }
 
+  // Which time-varying columns have a value at every kept visit (the synthetic side is then filled, see `complete`).
+  const completeColumns = () =>
+    roles.timeVarying.filter((name) => {
+      const v = table.getChild(name)!;
+      for (let e = 0; e < P; e++)
+        for (let k = 0; k < maxVisits; k++) {
+          const r = visitRow(e, k);
+          if (r >= 0 && !v.isValid(r)) return false;
+        }
+      return true;
+    });
   let idMax: number | null = -Infinity;
   for (const s of groups.ids) {
     const v = Number(s);
@@ -199,6 +215,7 @@ export function flattenPatients(
     layout: {
       idColumn: id, timeColumn: time, static: roles.static, timeVarying: roles.timeVarying, maxVisits, truncatedPatients: truncated, idMax,
       centred, sameAsPrevious: [...repeating],
+      ...(options.like ? { complete: options.like.complete ?? [] } : options.rawVisits || options.realRanges === false ? {} : { complete: completeColumns() }),
     },
   };
 }
@@ -236,6 +253,7 @@ export function unflattenPatients(wide: Table, layout: LongitudinalLayout, schem
   const staticSet = new Set(layout.static);
   const centred = new Map((layout.centred ?? []).map((c) => [c.name, c]));
   const repeating = new Set(layout.sameAsPrevious ?? []);
+  const complete = new Set(layout.complete ?? []);
   const tvSet = new Set(layout.timeVarying);
   const vectors: Record<string, Vector> = {};
   const timeSchema = schema.columns.find((c) => c.name === time);
@@ -269,23 +287,31 @@ export function unflattenPatients(wide: Table, layout: LongitudinalLayout, schem
       const { min = -Infinity, max = Infinity } = centred.get(col.name)!;
       const mean = numericColumnOf(wide, meanColumn(col.name));
       const perVisit = Array.from({ length: layout.maxVisits }, (_, k) => numericColumnOf(wide, visitColumn(col.name, k + 1)));
+      const fill = complete.has(col.name); // an empty visit sits at the patient's level
       for (let p = 0; p < P; p++)
         for (let k = 0; k < counts[p]; k++) {
-          const v = mean[p] + perVisit[k][p];
+          const dev = perVisit[k][p];
+          const v = mean[p] + (fill && !Number.isFinite(dev) ? 0 : dev);
           if (Number.isFinite(v)) acc.push(numberLabel(Math.min(max, Math.max(min, v)), col));
           else acc.pushMissing();
         }
     } else if (tvSet.has(col.name)) {
       const perVisit = Array.from({ length: layout.maxVisits }, (_, k) => wideText(visitColumn(col.name, k + 1)));
       const repeats = repeating.has(col.name);
+      const fill = complete.has(col.name);
       for (let p = 0; p < P; p++) {
         let last: string | null = null; // a synthetic "same" after a missing visit repeats the last value seen
+        const values: (string | null)[] = [];
         for (let k = 0; k < counts[p]; k++) {
           let v = perVisit[k]?.[p] ?? null;
           if (repeats && v === SAME_AS_PREVIOUS) v = last;
+          if (v === null && fill) v = last;
           if (v !== null) last = v;
-          pushCell(acc, v, col);
+          values.push(v);
         }
+        // a complete column's leading empty visits take the first value the patient has
+        if (fill) for (let k = values.length - 2; k >= 0; k--) if (values[k] === null) values[k] = values[k + 1];
+        for (const v of values) pushCell(acc, v, col);
       }
     } else {
       for (let i = 0; i < total; i++) acc.pushMissing();

@@ -59,6 +59,16 @@ describe('patients as sequences', () => {
     expect(second.filter((v) => v === SAME_AS_PREVIOUS).length).toBeGreaterThan(200);
     // the first visit is always written out
     expect(textColumn(wide, visitColumn('ascites', 1))).not.toContain(SAME_AS_PREVIOUS);
+    // never missing in pbcseq: a visit the model leaves empty takes the patient's level / neighbouring status
+    expect(layout.complete).toEqual(expect.arrayContaining(['bili', 'edema', 'stage']));
+    expect(layout.complete).not.toContain('chol');
+    const blank = (name: string) => Array.from({ length: wide.numRows }, (_, i) => (i === 0 ? null : numericColumn(wide, name)[i]));
+    const holes = withColumn(withColumn(wide, visitColumn('bili', 2), blank(visitColumn('bili', 2))), visitColumn('chol', 1), blank(visitColumn('chol', 1)));
+    const back = unflattenPatients(holes, layout, schema);
+    const b = numericColumn(back, 'bili');
+    const g = groupByEntity(back, 'id', 'day');
+    expect(b[g.order[1]]).toBeCloseTo(mean, 9); // patient 1's second visit: the mean of their bilirubin
+    expect(Number.isNaN(numericColumn(back, 'chol')[g.order[0]])).toBe(true); // chol can be missing: stays missing
   });
 
   it('clips a rebuilt value to the real range and reads older layouts (raw visits) as they were', () => {
@@ -122,7 +132,7 @@ describe('longitudinal generator (tVAE inside)', () => {
     expect(visitRows(again, ['id', 'day', 'bili'])).toEqual(visitRows(syn, ['id', 'day', 'bili']));
     const saved = g.save();
     expect(Object.keys(saved.layout).sort()).toEqual(
-      ['centred', 'sameAsPrevious', 'idColumn', 'idMax', 'maxVisits', 'static', 'timeColumn', 'timeVarying', 'truncatedPatients'].sort(),
+      ['centred', 'complete', 'sameAsPrevious', 'idColumn', 'idMax', 'maxVisits', 'static', 'timeColumn', 'timeVarying', 'truncatedPatients'].sort(),
     );
     g.dispose();
   });
