@@ -168,7 +168,9 @@ export function flattenPatients(
         const dev = visitColumn(name, k + 1);
         add(dev, { name: dev, kind: 'continuous', excluded: false, missing: 0, distinct: 0 }, Array.from({ length: P }, (_, e) => {
           const r = visitRow(e, k);
-          return r < 0 || !Number.isFinite(v[r]) ? null : String(v[r] - m[e]);
+          // Past the patient's last visit: 0, not missing, so that missing means "not measured at a visit".
+          if (r < 0) return '0';
+          return !Number.isFinite(v[r]) ? null : String(v[r] - m[e]);
         }));
         continue;
       }
@@ -177,7 +179,8 @@ export function flattenPatients(
         const slot = visitColumn(name, k + 1);
         add(slot, { name: slot, kind: 'categorical', excluded: false, missing: 0, distinct: 0 }, Array.from({ length: P }, (_, e) => {
           const r = visitRow(e, k);
-          if (r < 0 || t[r] === null) return null;
+          if (r < 0) return SAME_AS_PREVIOUS; // past the last visit (as above: missing means not recorded)
+          if (t[r] === null) return null;
           return t[r] === t[visitRow(e, k - 1)] ? SAME_AS_PREVIOUS : t[r];
         }));
         continue;
