@@ -20,6 +20,7 @@ import type { GeneratorKind, TrainProgress } from '../../src/core/models/types';
 import { BATCH, WASM_EPOCHS, WEBGPU_STEPS, type BrowserBenchOptions, type BrowserFailure, type BrowserRecord, type BrowserRow } from './options';
 import type { BrowserBackend, CaseRequest, CaseResult } from './protocol';
 import { benchViteConfig, DATA_PATH } from './vite.config';
+import { CHROMIUM_ARGS } from '../../e2e/chromium';
 
 // --- the Chromium process tree, from /proc (Linux) ---
 
@@ -112,14 +113,8 @@ const steady = (xs: number[]) => (xs.length > 1 ? xs.slice(1) : xs);
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const stepsFor = (model: GeneratorKind, rows: number) => (model === 'ctgan' ? Math.max(1, Math.floor(rows / BATCH)) : Math.ceil(rows / BATCH));
 
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
+const BENCH_CHROMIUM_ARGS = [
+  ...CHROMIUM_ARGS,
   // A long case must not be throttled as a background tab/worker.
   '--disable-background-timer-throttling',
   '--disable-renderer-backgrounding',
@@ -146,7 +141,7 @@ async function runCase(url: string, opts: BrowserBenchOptions, model: GeneratorK
   };
   const timer = setInterval(sample, 500);
   try {
-    browser = await chromium.launch({ executablePath: opts.chromiumPath, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: opts.chromiumPath, headless: true, args: BENCH_CHROMIUM_ARGS });
     const page = await browser.newPage();
     page.on('pageerror', (e) => log(`    page error: ${e.message}`));
     page.on('console', (m) => {
