@@ -117,7 +117,8 @@ export function flattenPatients(
       : roles.timeVarying.filter((n) => NUMERIC_TV.has(cols.get(n)!.kind)).map((name) => ({ name, ...range(numericColumn(table, name)) }))
         .filter((c) => Number.isFinite(c.min)) // a column with no value has nothing to centre
         .map((c) => (options.realRanges === false ? { name: c.name } : c));
-  const means = new Map<string, Float64Array>();
+  /** Per centred column: its values (read once) and each patient's mean. */
+  const means = new Map<string, { v: Float64Array; m: Float64Array }>();
   for (const c of centred) {
     const v = numericColumn(table, c.name);
     const m = new Float64Array(P);
@@ -130,7 +131,7 @@ export function flattenPatients(
       }
       m[e] = n ? sum / n : NaN;
     }
-    means.set(c.name, m);
+    means.set(c.name, { v, m });
     add(meanColumn(c.name), { name: meanColumn(c.name), kind: 'continuous', excluded: false, missing: 0, distinct: 0 },
       Array.from(m, (x) => (Number.isFinite(x) ? String(x) : null)));
   }
@@ -162,9 +163,9 @@ export function flattenPatients(
       }
     }
     for (const name of roles.timeVarying) {
-      const m = means.get(name);
-      if (m) {
-        const v = numericColumn(table, name);
+      const centredValues = means.get(name);
+      if (centredValues) {
+        const { v, m } = centredValues;
         const dev = visitColumn(name, k + 1);
         add(dev, { name: dev, kind: 'continuous', excluded: false, missing: 0, distinct: 0 }, Array.from({ length: P }, (_, e) => {
           const r = visitRow(e, k);
