@@ -14,7 +14,7 @@ import { initNodeBackend } from '../src/cli/tf-node';
 import { LongitudinalGenerator } from '../src/core/longitudinal/generator';
 import { groupByEntity } from '../src/core/longitudinal/structure';
 import { evaluateTemporal } from '../src/core/longitudinal/metrics';
-import { flattenPatients } from '../src/core/longitudinal/flatten';
+import { patientRecords } from '../src/core/longitudinal/flatten';
 import { evaluateQuality } from '../src/core/evaluate';
 import { evaluatePrivacy, splitHoldout } from '../src/core/privacy';
 import { takeRows } from '../src/core/sample/arrow';
@@ -54,9 +54,8 @@ for (const model of models) {
   const synthetic = await g.sample(split.train.length, seed + 1);
   const temporal = evaluateTemporal(train, synthetic, schema);
   const quality = evaluateQuality(train, synthetic, schema, { charts: false });
-  const real = flattenPatients(train, schema, { rawVisits: true }); // distances between patients as recorded
-  const wide = (t: typeof train) => flattenPatients(t, schema, { like: real.layout }).wide;
-  const privacy = await evaluatePrivacy(real.wide, wide(synthetic), wide(holdout), real.wideSchema, { seed });
+  const real = patientRecords(train, schema);
+  const privacy = await evaluatePrivacy(real.wide, real.records(synthetic), real.records(holdout), real.wideSchema, { seed });
   results.push({
     model,
     visits: rawVisits ? 'raw' : 'patient means, same-as-previous',

@@ -10,7 +10,7 @@ import { takeRows } from '../src/core/sample/arrow';
 import { initBackend } from '../src/core/models/backend';
 import { tfjsWasmPaths } from '../src/offline/wasm-paths';
 import { evaluateTemporal, type TemporalReport } from '../src/core/longitudinal/metrics';
-import { flattenPatients } from '../src/core/longitudinal/flatten';
+import { patientRecords } from '../src/core/longitudinal/flatten';
 
 export interface EvaluateRequest {
   /** The whole loaded table (Arrow IPC). */
@@ -73,9 +73,8 @@ const api = {
     let last: unknown;
     if (schema.idColumn) {
       // A patient is the unit of membership: each patient's visits, as recorded, become one record.
-      const real = flattenPatients(train, schema, { rawVisits: true });
-      const wide = (t: Table) => flattenPatients(t, schema, { like: real.layout }).wide;
-      const report = await evaluatePrivacy(real.wide, wide(synthetic), wide(holdout), real.wideSchema, {
+      const real = patientRecords(train, schema);
+      const report = await evaluatePrivacy(real.wide, real.records(synthetic), real.records(holdout), real.wideSchema, {
         seed: req.seed ?? 0,
         onProgress: (s, d, t) => void (last = onProgress?.(s, d, t)),
       });

@@ -19,7 +19,7 @@ import type { TableSchema } from '../../core/schema/types';
 import { evaluateAll, renderReportHtml, type EvaluationReport } from '../../core/evaluate';
 import { readFileSync } from 'node:fs';
 import { evaluateTemporal, type TemporalReport } from '../../core/longitudinal/metrics';
-import { flattenPatients } from '../../core/longitudinal/flatten';
+import { patientRecords } from '../../core/longitudinal/flatten';
 import { initNodeBackend } from '../tf-node';
 import { joinStaticFile, loadStatic, longitudinalFlags } from './static-join';
 
@@ -186,9 +186,8 @@ export async function run(argv: string[]): Promise<number> {
         process.stderr.write('  privacy…\n');
         if (idColumn) {
           // one row per patient, so membership means a patient's whole history
-          const real = flattenPatients(realTable, schema, { rawVisits: true }); // distances between patients as recorded
-          const wide = (t: Table) => flattenPatients(t, schema, { like: real.layout }).wide;
-          privacy = { ...((await mod.evaluatePrivacy(real.wide, wide(synthetic), wide(holdout), real.wideSchema, { seed })) as object), unit: 'patient' };
+          const real = patientRecords(realTable, schema);
+          privacy = { ...((await mod.evaluatePrivacy(real.wide, real.records(synthetic), real.records(holdout), real.wideSchema, { seed })) as object), unit: 'patient' };
           report.notes.push('Privacy measured per patient (each patient\'s visits flattened into one record).');
         } else privacy = await mod.evaluatePrivacy(realTable, synthetic, holdout, schema, { seed });
         report.privacy = privacy;

@@ -224,6 +224,15 @@ export function flattenPatients(
   };
 }
 
+/**
+ * Patients as privacy records: each patient's visits as recorded (every visit written out, no centring) in one
+ * row, so distances compare patients, not visits; `records` lays a synthetic or held-back table out the same way.
+ */
+export function patientRecords(train: Table, schema: TableSchema): { wide: Table; wideSchema: TableSchema; records: (t: Table) => Table } {
+  const real = flattenPatients(train, schema, { rawVisits: true });
+  return { wide: real.wide, wideSchema: real.wideSchema, records: (t) => flattenPatients(t, schema, { like: real.layout }).wide };
+}
+
 /** Back to the long layout: one row per visit, the original header and column order, fresh patient ids. */
 export function unflattenPatients(wide: Table, layout: LongitudinalLayout, schema: TableSchema): Table {
   const P = wide.numRows;
