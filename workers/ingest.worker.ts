@@ -117,6 +117,15 @@ async function parse(file: Blob, name: string, options: LoadOptions, onProgress?
   }
 }
 
+/** The edited table becomes the loaded one; its bytes go back to the page only when a column was rebuilt. */
+function adoptEdited<T extends object>(table: Table, schema: TableSchema, extra: T): { schema: TableSchema; ipc?: Uint8Array } & T {
+  const rebuilt = table !== current!.table;
+  current = { ...current!, table, schema };
+  if (!rebuilt) return { schema, ...extra };
+  const ipc = tableToIPC(table, 'stream');
+  return Comlink.transfer({ schema, ipc, ...extra }, [ipc.buffer as ArrayBuffer]);
+}
+
 const api = {
   async load(
     file: Blob,
@@ -185,11 +194,7 @@ const api = {
   edit(edit: SchemaEdit): { schema: TableSchema; ipc?: Uint8Array } {
     if (!current) throw new Error('No table is loaded.');
     const next = applySchemaEdit(current.table, current.schema, edit);
-    const rebuilt = next.table !== current.table;
-    current = { ...current, table: next.table, schema: next.schema };
-    if (!rebuilt) return { schema: next.schema };
-    const ipc = tableToIPC(next.table, 'stream');
-    return Comlink.transfer({ schema: next.schema, ipc }, [ipc.buffer as ArrayBuffer]);
+    return adoptEdited(next.table, next.schema, {});
   },
 
   /**
@@ -207,11 +212,7 @@ const api = {
         failed.push({ edit, message: e instanceof Error ? e.message : String(e) });
       }
     }
-    const rebuilt = table !== current.table;
-    current = { ...current, table, schema };
-    if (!rebuilt) return { schema, failed };
-    const ipc = tableToIPC(table, 'stream');
-    return Comlink.transfer({ schema, ipc, failed }, [ipc.buffer as ArrayBuffer]);
+    return adoptEdited(table, schema, { failed });
   },
 
   /** Sequence-length and gap summaries and static vs time-varying columns, when a patient id column is set. */
