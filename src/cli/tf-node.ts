@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import { initBackend } from '../core/models/backend';
 import type { BackendName, BackendPreference } from '../core/models/types';
 
@@ -21,6 +22,8 @@ export function wasmDistDir(): string {
  * rethrow with a stack; we remove those it added so CLI errors still print one line and exit.
  */
 export async function initNodeBackend(pref: BackendPreference = 'wasm'): Promise<BackendName> {
+  // Node 20's V8 has relaxed SIMD behind a flag (Chromium ≥ 114 has it on); Doppel's matrix product needs it.
+  if (!process.env.DOPPEL_NO_RELAXED_SIMD) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   const before = {
     ue: new Set(process.listeners('uncaughtException')),
     ur: new Set(process.listeners('unhandledRejection')),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendName, BackendPreference } from './types';
+import { installWasmGemm } from './wasm-gemm/install';
 
 interface GpuAdapterLike {
   info?: { isFallbackAdapter?: boolean };
@@ -76,6 +77,7 @@ export async function initBackend(
   }
   if (pref === 'wasm') {
     if (!(await trySet('wasm'))) throw new Error('wasm backend unavailable: the WebAssembly module could not be loaded (choose cpu)');
+    await installWasmGemm();
     return 'wasm';
   }
   if (pref === 'cpu') {
@@ -83,7 +85,10 @@ export async function initBackend(
     return 'cpu';
   }
   if ((await hasHardwareWebGPU()) && (await registerWebGPU()) && (await trySet('webgpu'))) return 'webgpu';
-  if (await trySet('wasm')) return 'wasm';
+  if (await trySet('wasm')) {
+    await installWasmGemm();
+    return 'wasm';
+  }
   if (await trySet('cpu')) return 'cpu';
   throw new Error('No TensorFlow.js backend could be initialised');
 }

@@ -1,0 +1,201 @@
+import * as tf from '@tensorflow/tfjs';
+import { GEMM_WASM_BASE64 } from './binary';
+
+/**
+ * Replaces the wasm backend's BatchMatMul and _FusedMatMul kernels with Doppel's relaxed-SIMD product
+ * (see wat.ts for why). Cases it does not cover (non-float, rank > 3, mismatched batches, PReLU and other
+ * activations, odd bias shapes) go to the kernels tfjs registered, unchanged.
+ */
+
+interface GemmExports {
+  gemm(a: number, b: number, c: number, M: number, N: number, K: number, sai: number, sak: number, bias: number, act: number, alpha: number): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+  adam(w: number, g: number, m: number, v: number, wo: number, mo: number, vo: number, n: number,
+    lr: number, b1: number, b2: number, eps: number, wd: number): void;
+}
+
+/** Kernel name of the fused Adam step: inputs {w, g, m, v}, attrs AdamStepAttrs, outputs [w, m, v]. */
+export const ADAM_STEP = 'DoppelAdamStep';
+export interface AdamStepAttrs {
+  stepSize: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+interface WasmBackendLike {
+  wasm: { asm?: { memory?: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+export type WasmGemmStatus = 'active' | 'unsupported' | 'not-installed';
+
+let compiled: WebAssembly.Module | null = null;
+let status: WasmGemmStatus = 'not-installed';
+const instances = new WeakMap<object, GemmExports | null>();
+
+function bytes(): Uint8Array<ArrayBuffer> {
+  const bin = atob(GEMM_WASM_BASE64);
+  const out = new Uint8Array(new ArrayBuffer(bin.length));
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Whether this engine runs relaxed SIMD (Chromium ≥ 114; Node 20 only with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(bytes());
+  } catch {
+    return false;
+  }
+}
+
+/** The product module bound to one backend's memory (tensors are read and written in place). */
+function exportsFor(backend: WasmBackendLike): GemmExports | null {
+  if (instances.has(backend)) return instances.get(backend)!;
+  const memory = backend.wasm?.asm?.memory;
+  let ex: GemmExports | null = null;
+  if (compiled && memory instanceof WebAssembly.Memory) {
+    try {
+      ex = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as GemmExports;
+    } catch {
+      ex = null;
+    }
+  }
+  instances.set(backend, ex);
+  return ex;
+}
+
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 2 };
+
+/** Rows, inner and columns of one (possibly transposed) operand: [outer, inner] as the product sees it. */
+function dims(shape: number[], transposed: boolean): { batch: number; outer: number; inner: number } | null {
+  if (shape.length < 2 || shape.length > 3) return null;
+  const batch = shape.length === 3 ? shape[0] : 1;
+  const r = shape[shape.length - 2];
+  const c = shape[shape.length - 1];
+  return transposed ? { batch, outer: c, inner: r } : { batch, outer: r, inner: c };
+}
+
+function product(
+  backend: WasmBackendLike,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: tf.TensorInfo | undefined,
+  act: number,
+  alpha: number,
+): tf.TensorInfo | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const da = dims(a.shape, transposeA);
+  // B's "outer" is its column count N once transposed into [K, N].
+  const db = dims(b.shape, !transposeB);
+  if (!da || !db || da.inner !== db.inner) return null;
+  if (da.batch !== db.batch && da.batch !== 1 && db.batch !== 1) return null;
+  const [M, K, N] = [da.outer, da.inner, db.outer];
+  if (bias && (bias.dtype !== 'float32' || tf.util.sizeFromShape(bias.shape) !== N || bias.shape.slice(0, -1).some((d) => d !== 1)))
+    return null;
+  const ex = exportsFor(backend);
+  if (!ex) return null;
+  const batch = Math.max(da.batch, db.batch);
+  const shape = a.shape.length === 3 || b.shape.length === 3 ? [batch, M, N] : [M, N];
+  const out = backend.makeOutput(shape, 'float32');
+  const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const [aPtr, bPtr, cPtr] = [ptr(a), ptr(b), ptr(out)];
+  const biasPtr = bias ? ptr(bias) : 0;
+  const [sai, sak] = transposeA ? [4, 4 * M] : [4 * K, 4];
+  const scratch = transposeB && K * N > 0 ? backend.wasm._malloc(4 * K * N) : 0;
+  try {
+    for (let t = 0; t < batch; t++) {
+      const at = aPtr + (da.batch === 1 ? 0 : t * 4 * M * K);
+      let bt = bPtr + (db.batch === 1 ? 0 : t * 4 * K * N);
+      if (scratch && (t === 0 || db.batch !== 1)) ex.transpose(bt, scratch, N, K);
+      if (scratch) bt = scratch;
+      ex.gemm(at, bt, cPtr + t * 4 * M * N, M, N, K, sai, sak, biasPtr, act, alpha);
+    }
+  } finally {
+    if (scratch) backend.wasm._free(scratch);
+  }
+  return out;
+}
+
+interface KernelArgs {
+  inputs: Record<string, tf.TensorInfo | undefined>;
+  backend: unknown;
+  attrs?: Record<string, unknown>;
+}
+
+function override(name: string, make: (original: tf.KernelFunc) => tf.KernelFunc): void {
+  const original = tf.getKernel(name, 'wasm');
+  if (!original) return;
+  const kernelFunc = make(original.kernelFunc);
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
+}
+
+/**
+ * Install once the wasm backend is registered. Returns 'active' when the product runs here, 'unsupported'
+ * when this engine lacks relaxed SIMD (tfjs's own kernels stay).
+ */
+export async function installWasmGemm(): Promise<WasmGemmStatus> {
+  if (status !== 'not-installed') return status;
+  if (!relaxedSimdSupported() || !tf.getKernel(tf.BatchMatMul, 'wasm')) {
+    status = 'unsupported';
+    return status;
+  }
+  compiled = await WebAssembly.compile(bytes());
+  override(tf.BatchMatMul, (original) => (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const r = product(backend as WasmBackendLike, inputs.a!, inputs.b!, !!attrs?.transposeA, !!attrs?.transposeB, undefined, 0, 0);
+    return r ?? original(args);
+  });
+  override(tf._FusedMatMul, (original) => (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const act = ACTIVATIONS[String(attrs?.activation ?? 'linear')];
+    if (act === undefined || inputs.preluActivationWeights) return original(args);
+    const alpha = Number(attrs?.leakyreluAlpha ?? 0.2);
+    const r = product(
+      backend as WasmBackendLike,
+      inputs.a!,
+      inputs.b!,
+      !!attrs?.transposeA,
+      !!attrs?.transposeB,
+      inputs.bias,
+      act,
+      alpha,
+    );
+    return r ?? original(args);
+  });
+  tf.registerKernel({
+    kernelName: ADAM_STEP,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { inputs, backend, attrs } = args as unknown as KernelArgs;
+      const be = backend as WasmBackendLike;
+      const ex = exportsFor(be);
+      const { w, g, m, v } = inputs as Record<string, tf.TensorInfo>;
+      if (!ex) throw new Error('Doppel wasm kernels are not available on this backend');
+      const a = attrs as unknown as AdamStepAttrs;
+      const outs = [be.makeOutput(w.shape, 'float32'), be.makeOutput(w.shape, 'float32'), be.makeOutput(w.shape, 'float32')];
+      const ptr = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+      ex.adam(ptr(w), ptr(g), ptr(m), ptr(v), ptr(outs[0]), ptr(outs[1]), ptr(outs[2]), tf.util.sizeFromShape(w.shape),
+        a.stepSize, a.beta1, a.beta2, a.eps, a.weightDecay);
+      return outs;
+    },
+  });
+  status = 'active';
+  return status;
+}
+
+/** Whether the fused Adam step runs on the current backend. */
+export function fusedAdamAvailable(): boolean {
+  return status === 'active' && tf.getBackend() === 'wasm';
+}
+
+/** For the benchmark and the UI's backend line. */
+export function wasmGemmStatus(): WasmGemmStatus {
+  return status;
+}

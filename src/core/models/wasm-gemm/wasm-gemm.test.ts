@@ -1,0 +1,179 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initNodeBackend } from '../../../cli/tf-node';
+import { assembleGemm } from './assemble';
+import { GEMM_WASM_BASE64 } from './binary';
+import { fusedAdamAvailable, wasmGemmStatus } from './install';
+import { Adam } from '../training';
+
+beforeAll(async () => {
+  await initNodeBackend('wasm');
+});
+
+/** Float64 reference of act(op(A)·op(B) + bias) for 2-D or batched 3-D inputs. */
+function reference(
+  a: tf.Tensor,
+  b: tf.Tensor,
+  tA: boolean,
+  tB: boolean,
+  bias?: tf.Tensor,
+  act: 'linear' | 'relu' | 'leakyrelu' = 'linear',
+  alpha = 0.2,
+): Float64Array {
+  const A = a.dataSync();
+  const B = b.dataSync();
+  const bi = bias?.dataSync();
+  const [ar, ac] = a.shape.slice(-2);
+  const [br, bc] = b.shape.slice(-2);
+  const ba = a.rank === 3 ? a.shape[0] : 1;
+  const bb = b.rank === 3 ? b.shape[0] : 1;
+  const M = tA ? ac : ar;
+  const K = tA ? ar : ac;
+  const N = tB ? br : bc;
+  const batch = Math.max(ba, bb);
+  const out = new Float64Array(batch * M * N);
+  for (let t = 0; t < batch; t++) {
+    const ao = (ba === 1 ? 0 : t) * ar * ac;
+    const bo = (bb === 1 ? 0 : t) * br * bc;
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = bi ? bi[j] : 0;
+        for (let k = 0; k < K; k++) {
+          const x = tA ? A[ao + k * ac + i] : A[ao + i * ac + k];
+          const y = tB ? B[bo + j * bc + k] : B[bo + k * bc + j];
+          s += x * y;
+        }
+        if (act === 'relu') s = Math.max(0, s);
+        else if (act === 'leakyrelu' && s < 0) s *= alpha;
+        out[(t * M + i) * N + j] = s;
+      }
+  }
+  return out;
+}
+
+function expectClose(got: tf.Tensor, want: Float64Array): void {
+  const g = got.dataSync();
+  expect(g.length).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i] - want[i]) / (1 + Math.abs(want[i])));
+  expect(worst).toBeLessThan(1e-4);
+}
+
+let seed = 1;
+const rand = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed++);
+
+describe('wasm matrix product (relaxed SIMD)', () => {
+  it('the committed binary is the assembly of wat.ts', async () => {
+    const built = await assembleGemm();
+    expect(Buffer.from(built).toString('base64')).toBe(GEMM_WASM_BASE64);
+  });
+
+  it('is active on the Node wasm backend', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(wasmGemmStatus()).toBe('active');
+  });
+
+  // Row counts around the 4-row block, column counts around the 8- and 4-wide strips (and below 4).
+  const sizes = [
+    [1, 1, 1],
+    [3, 5, 2],
+    [4, 8, 7],
+    [5, 9, 3],
+    [7, 13, 11],
+    [9, 3, 6],
+    [13, 31, 17],
+    [64, 154, 50],
+    [0, 4, 3],
+    [6, 7, 0],
+  ];
+
+  it('matches a float64 reference for every shape and transpose', () => {
+    for (const [M, N, K] of sizes)
+      for (const tA of [false, true])
+        for (const tB of [false, true]) {
+          tf.tidy(() => {
+            const a = rand(tA ? [K, M] : [M, K]);
+            const b = rand(tB ? [N, K] : [K, N]);
+            expectClose(tf.matMul(a, b, tA, tB), reference(a, b, tA, tB));
+          });
+        }
+  });
+
+  it('fuses bias, relu and leaky relu', () => {
+    for (const [M, N, K] of sizes.slice(0, 8))
+      for (const activation of ['linear', 'relu', 'leakyrelu'] as const)
+        tf.tidy(() => {
+          const a = rand([M, K]);
+          const b = rand([K, N]);
+          const bias = rand([N]);
+          const y = tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation, leakyreluAlpha: 0.1 });
+          expectClose(y, reference(a, b, false, false, bias, activation, 0.1));
+        });
+  });
+
+  it('handles batches, including a broadcast operand', () => {
+    tf.tidy(() => {
+      const a = rand([3, 6, 5]);
+      const b = rand([3, 5, 10]);
+      expectClose(tf.matMul(a, b), reference(a, b, false, false));
+      const b1 = rand([1, 5, 10]);
+      expectClose(tf.matMul(a, b1), reference(a, b1, false, false));
+      const bt = rand([3, 10, 5]);
+      expectClose(tf.matMul(a, bt, false, true), reference(a, bt, false, true));
+    });
+  });
+
+  it('keeps NaN through the fused activations (so divergence is still detected)', () => {
+    tf.tidy(() => {
+      const a = tf.tensor2d([[NaN, 1, 2, 3]]);
+      const b = tf.ones([4, 9]) as tf.Tensor2D;
+      for (const activation of ['relu', 'leakyrelu'] as const) {
+        const y = tf.fused.matMul({ a, b, bias: tf.zeros([9]), activation }).dataSync();
+        expect(Array.from(y).every(Number.isNaN)).toBe(true);
+      }
+    });
+  });
+
+  it('leaves cases it does not cover to tfjs kernels', () => {
+    tf.tidy(() => {
+      const a = rand([5, 4]);
+      const b = rand([4, 6]);
+      const w = tf.fill([6], 0.3);
+      const y = tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, activation: 'prelu', preluActivationWeights: w });
+      expectClose(y, reference(a, b, false, false, undefined, 'leakyrelu', 0.3));
+      const a4 = rand([2, 2, 3, 4]);
+      const b4 = rand([2, 2, 4, 5]);
+      expect(tf.matMul(a4, b4).shape).toEqual([2, 2, 3, 5]);
+    });
+  });
+
+  it('fused Adam step matches the JS Adam (weight decay, odd sizes)', () => {
+    expect(fusedAdamAvailable()).toBe(true);
+    const init = tf.randomNormal([7, 5], 0, 1, 'float32', 99);
+    const w1 = tf.variable(init.clone());
+    const w2 = tf.variable(init.clone());
+    const fused = new Adam(1e-2, 0.5, 0.9, 1e-3);
+    const host = new Adam(1e-2, 0.5, 0.9, 1e-3, 1e-8, true);
+    for (let step = 0; step < 5; step++) {
+      const g = tf.randomNormal([7, 5], 0, 1, 'float32', step);
+      fused.apply({ w: w1 }, { w: g });
+      host.apply({ w: w2 }, { w: g });
+      g.dispose();
+    }
+    const a = w1.dataSync();
+    const b = w2.dataSync();
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
+    expect(Math.abs(a[0] - init.dataSync()[0])).toBeGreaterThan(1e-3);
+    fused.dispose();
+    host.dispose();
+    tf.dispose([init, w1, w2]);
+  });
+
+  it('gives the same numbers twice (seeded runs repeat)', () => {
+    tf.tidy(() => {
+      const a = rand([50, 33]);
+      const b = rand([33, 21]);
+      expect(Array.from(tf.matMul(a, b).dataSync())).toEqual(Array.from(tf.matMul(a, b).dataSync()));
+    });
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * WebAssembly text of Doppel's own matrix product, C = act(A·B + bias), for the tfjs wasm backend.
+ *
+ * Why: tfjs-wasm's products (XNNPACK, wasm SIMD without fused multiply-add) ran at 15–21 GFLOP/s on one
+ * thread here; a 4×8 register-blocked kernel on relaxed-SIMD `f32x4.relaxed_madd` (an FMA on x86 and
+ * ARM) measured ~1.5× that on the same shapes. It imports the backend's own memory, so it reads and
+ * writes tensors in place (no copies).
+ *
+ * Layout: A's element (i, k) is at a + i·sai + k·sak (bytes), so Aᵀ costs nothing (swap the strides);
+ * B is [K, N] row-major; C is [M, N] row-major. For each 8-column strip of B (which stays in L1), every
+ * 4-row block of A runs one kernel: 8 accumulators + 2 B vectors + 1 broadcast fit x86's 16 vector
+ * registers (6×8 and 4×12 spilled and ran slower). Leftover columns: one 4-wide pass, then an
+ * overlapping 4-wide pass at N − 4 (recomputes up to 3 columns identically) instead of scalar code.
+ *
+ * `scripts/build-wasm-gemm.ts` assembles this with wabt into `binary.ts`; a test checks they agree.
+ */
+
+export interface GemmWatOptions {
+  /** Rows per kernel block. */
+  rows?: number;
+}
+
+const ZERO = '(v128.const f32x4 0 0 0 0)';
+
+function kernel(mr: number, nv: number): string {
+  const L: string[] = [];
+  const acc = (r: number, v: number) => `$c${r}_${v}`;
+  L.push(
+    `(func $k${mr}x${nv * 4} (param $a i32) (param $b i32) (param $c i32) (param $N4 i32) (param $K i32)` +
+      ` (param $sai i32) (param $sak i32) (param $bias i32) (param $act i32) (param $alpha f32)`,
+  );
+  for (let r = 0; r < mr; r++) {
+    L.push(`(local $p${r} i32)`);
+    for (let v = 0; v < nv; v++) L.push(`(local ${acc(r, v)} v128)`);
+  }
+  for (let v = 0; v < nv; v++) L.push(`(local $b${v} v128)`);
+  L.push('(local $k i32) (local $bp i32) (local $t v128) (local $al v128)');
+  for (let r = 0; r < mr; r++)
+    L.push(`(local.set $p${r} (i32.add (local.get $a) (i32.mul (local.get $sai) (i32.const ${r}))))`);
+  // Accumulators start at the bias (or zero, the locals' default).
+  L.push('(if (local.get $bias) (then');
+  for (let v = 0; v < nv; v++) L.push(`(local.set $b${v} (v128.load offset=${16 * v} (local.get $bias)))`);
+  for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) L.push(`(local.set ${acc(r, v)} (local.get $b${v}))`);
+  L.push('))');
+  L.push('(local.set $bp (local.get $b)) (local.set $k (local.get $K))');
+  L.push('(block $done (loop $step');
+  L.push('(br_if $done (i32.eqz (local.get $k)))');
+  for (let v = 0; v < nv; v++) L.push(`(local.set $b${v} (v128.load offset=${16 * v} (local.get $bp)))`);
+  for (let r = 0; r < mr; r++) {
+    L.push(`(local.set $t (v128.load32_splat (local.get $p${r})))`);
+    for (let v = 0; v < nv; v++)
+      L.push(`(local.set ${acc(r, v)} (f32x4.relaxed_madd (local.get $t) (local.get $b${v}) (local.get ${acc(r, v)})))`);
+    L.push(`(local.set $p${r} (i32.add (local.get $p${r}) (local.get $sak)))`);
+  }
+  L.push('(local.set $bp (i32.add (local.get $bp) (local.get $N4)))');
+  L.push('(local.set $k (i32.sub (local.get $k) (i32.const 1)))');
+  L.push('(br $step)))');
+  const each = (f: (x: string) => string) => {
+    for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) L.push(f(acc(r, v)));
+  };
+  // act 1 = relu, 2 = leaky relu. pmax(x, 0) and x < 0 keep NaN as NaN, so divergence still shows.
+  L.push('(if (i32.eq (local.get $act) (i32.const 1)) (then');
+  each((x) => `(local.set ${x} (f32x4.pmax (local.get ${x}) ${ZERO}))`);
+  L.push('))');
+  L.push('(if (i32.eq (local.get $act) (i32.const 2)) (then');
+  L.push('(local.set $al (f32x4.splat (local.get $alpha)))');
+  each(
+    (x) =>
+      `(local.set ${x} (v128.bitselect (f32x4.mul (local.get ${x}) (local.get $al)) (local.get ${x}) (f32x4.lt (local.get ${x}) ${ZERO})))`,
+  );
+  L.push('))');
+  for (let r = 0; r < mr; r++)
+    for (let v = 0; v < nv; v++)
+      L.push(
+        `(v128.store offset=${16 * v} (i32.add (local.get $c) (i32.mul (local.get $N4) (i32.const ${r}))) (local.get ${acc(r, v)}))`,
+      );
+  L.push(')');
+  return L.join('\n');
+}
+
+/** One column strip of width 4·nv starting at column $j: full row blocks, then one remainder block. */
+function strip(mr: number, nv: number): string {
+  const call = (rows: number) =>
+    `(call $k${rows}x${nv * 4} (local.get $ap) (local.get $bj) (local.get $cp) (local.get $N4) (local.get $K)` +
+    ' (local.get $sai) (local.get $sak) (local.get $biasj) (local.get $act) (local.get $alpha))';
+  const L = [
+    '(local.set $bj (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))',
+    '(local.set $biasj (select (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $bias)))',
+    '(local.set $i (i32.const 0)) (local.set $ap (local.get $a))',
+    '(local.set $cp (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))',
+    '(block $rowsDone (loop $rows',
+    `(br_if $rowsDone (i32.gt_u (i32.add (local.get $i) (i32.const ${mr})) (local.get $M)))`,
+    call(mr),
+    `(local.set $i (i32.add (local.get $i) (i32.const ${mr})))`,
+    `(local.set $ap (i32.add (local.get $ap) (i32.mul (local.get $sai) (i32.const ${mr}))))`,
+    `(local.set $cp (i32.add (local.get $cp) (i32.mul (local.get $N4) (i32.const ${mr}))))`,
+    '(br $rows)))',
+    '(local.set $rem (i32.sub (local.get $M) (local.get $i)))',
+  ];
+  for (let r = 1; r < mr; r++) L.push(`(if (i32.eq (local.get $rem) (i32.const ${r})) (then ${call(r)}))`);
+  return L.join('\n');
+}
+
+/** Scalar columns, for N < 4 only. */
+const SCALAR = `(func $k1x1 (param $a i32) (param $b i32) (param $c i32) (param $N4 i32) (param $K i32) (param $sak i32)
+  (param $bias i32) (param $act i32) (param $alpha f32)
+  (local $s f32) (local $k i32)
+  (if (local.get $bias) (then (local.set $s (f32.load (local.get $bias)))))
+  (local.set $k (local.get $K))
+  (block $done (loop $step (br_if $done (i32.eqz (local.get $k)))
+    (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $b)))))
+    (local.set $a (i32.add (local.get $a) (local.get $sak)))
+    (local.set $b (i32.add (local.get $b) (local.get $N4)))
+    (local.set $k (i32.sub (local.get $k) (i32.const 1))) (br $step)))
+  (if (i32.eq (local.get $act) (i32.const 1)) (then (if (f32.lt (local.get $s) (f32.const 0)) (then (local.set $s (f32.const 0))))))
+  (if (i32.eq (local.get $act) (i32.const 2)) (then (if (f32.lt (local.get $s) (f32.const 0))
+    (then (local.set $s (f32.mul (local.get $s) (local.get $alpha)))))))
+  (f32.store (local.get $c) (local.get $s)))`;
+
+/** i8x16.shuffle byte indices for picking float lanes (0–3 from the first operand, 4–7 from the second). */
+function lanes(...l: number[]): string {
+  return l.flatMap((x) => [0, 1, 2, 3].map((b) => 4 * x + b)).join(' ');
+}
+
+/**
+ * out[j, i] = in[i, j] for an [R, C] matrix (B of an A·Bᵀ product, into scratch): 4×4 blocks through
+ * eight shuffles, scalar copies for the edges.
+ */
+const TRANSPOSE = `(func $tscalar (param $src i32) (param $dst i32) (param $R i32) (param $C i32)
+  (param $i0 i32) (param $i1 i32) (param $j0 i32) (param $j1 i32)
+  (local $i i32) (local $j i32)
+  (local.set $i (local.get $i0))
+  (block $iDone (loop $iLoop (br_if $iDone (i32.ge_u (local.get $i) (local.get $i1)))
+    (local.set $j (local.get $j0))
+    (block $jDone (loop $jLoop (br_if $jDone (i32.ge_u (local.get $j) (local.get $j1)))
+      (f32.store (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $R)) (local.get $i)) (i32.const 2)))
+        (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $C)) (local.get $j)) (i32.const 2)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $jLoop)))
+    (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $iLoop))))
+(func (export "transpose") (param $src i32) (param $dst i32) (param $R i32) (param $C i32)
+  (local $i i32) (local $j i32) (local $R4 i32) (local $C4 i32) (local $C1 i32) (local $R1 i32) (local $s i32) (local $d i32)
+  (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+  (local.set $R4 (i32.and (local.get $R) (i32.const -4)))
+  (local.set $C4 (i32.and (local.get $C) (i32.const -4)))
+  (local.set $C1 (i32.shl (local.get $C) (i32.const 2)))
+  (local.set $R1 (i32.shl (local.get $R) (i32.const 2)))
+  (block $iDone (loop $iLoop (br_if $iDone (i32.ge_u (local.get $i) (local.get $R4)))
+    (local.set $j (i32.const 0))
+    (block $jDone (loop $jLoop (br_if $jDone (i32.ge_u (local.get $j) (local.get $C4)))
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $C)) (local.get $j)) (i32.const 2))))
+      (local.set $r0 (v128.load (local.get $s)))
+      (local.set $r1 (v128.load (i32.add (local.get $s) (local.get $C1))))
+      (local.set $r2 (v128.load (i32.add (local.get $s) (i32.shl (local.get $C1) (i32.const 1)))))
+      (local.set $r3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $C1) (i32.const 3)))))
+      (local.set $t0 (i8x16.shuffle ${lanes(0, 4, 1, 5)} (local.get $r0) (local.get $r1)))
+      (local.set $t1 (i8x16.shuffle ${lanes(2, 6, 3, 7)} (local.get $r0) (local.get $r1)))
+      (local.set $t2 (i8x16.shuffle ${lanes(0, 4, 1, 5)} (local.get $r2) (local.get $r3)))
+      (local.set $t3 (i8x16.shuffle ${lanes(2, 6, 3, 7)} (local.get $r2) (local.get $r3)))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $R)) (local.get $i)) (i32.const 2))))
+      (v128.store (local.get $d) (i8x16.shuffle ${lanes(0, 1, 4, 5)} (local.get $t0) (local.get $t2)))
+      (v128.store (i32.add (local.get $d) (local.get $R1)) (i8x16.shuffle ${lanes(2, 3, 6, 7)} (local.get $t0) (local.get $t2)))
+      (v128.store (i32.add (local.get $d) (i32.shl (local.get $R1) (i32.const 1))) (i8x16.shuffle ${lanes(0, 1, 4, 5)} (local.get $t1) (local.get $t3)))
+      (v128.store (i32.add (local.get $d) (i32.mul (local.get $R1) (i32.const 3))) (i8x16.shuffle ${lanes(2, 3, 6, 7)} (local.get $t1) (local.get $t3)))
+      (local.set $j (i32.add (local.get $j) (i32.const 4))) (br $jLoop)))
+    (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $iLoop)))
+  (call $tscalar (local.get $src) (local.get $dst) (local.get $R) (local.get $C) (i32.const 0) (local.get $R4) (local.get $C4) (local.get $C))
+  (call $tscalar (local.get $src) (local.get $dst) (local.get $R) (local.get $C) (local.get $R4) (local.get $R) (i32.const 0) (local.get $C)))`;
+
+/**
+ * One Adam step with L2 weight decay over n floats, read from w, g, m, v and written to new buffers (tfjs
+ * tensors are immutable): ~15 small kernels per weight in tfjs become one pass.
+ */
+const ADAM = `(func (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32)
+  (param $wo i32) (param $mo i32) (param $vo i32) (param $n i32)
+  (param $lr f32) (param $b1 f32) (param $b2 f32) (param $eps f32) (param $wd f32)
+  (local $i i32) (local $o i32) (local $n4 i32)
+  (local $W v128) (local $G v128) (local $M v128) (local $V v128)
+  (local $LR v128) (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $EPS v128) (local $WD v128)
+  (local $ws f32) (local $gs f32) (local $ms f32) (local $vs f32)
+  (local.set $LR (f32x4.splat (local.get $lr)))
+  (local.set $B1 (f32x4.splat (local.get $b1))) (local.set $C1 (f32x4.splat (f32.sub (f32.const 1) (local.get $b1))))
+  (local.set $B2 (f32x4.splat (local.get $b2))) (local.set $C2 (f32x4.splat (f32.sub (f32.const 1) (local.get $b2))))
+  (local.set $EPS (f32x4.splat (local.get $eps))) (local.set $WD (f32x4.splat (local.get $wd)))
+  (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+  (block $done (loop $vec (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+    (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $W (v128.load (i32.add (local.get $w) (local.get $o))))
+    (local.set $G (f32x4.add (v128.load (i32.add (local.get $g) (local.get $o))) (f32x4.mul (local.get $WD) (local.get $W))))
+    (local.set $M (f32x4.add (f32x4.mul (local.get $B1) (v128.load (i32.add (local.get $m) (local.get $o)))) (f32x4.mul (local.get $C1) (local.get $G))))
+    (local.set $V (f32x4.add (f32x4.mul (local.get $B2) (v128.load (i32.add (local.get $v) (local.get $o))))
+      (f32x4.mul (local.get $C2) (f32x4.mul (local.get $G) (local.get $G)))))
+    (v128.store (i32.add (local.get $mo) (local.get $o)) (local.get $M))
+    (v128.store (i32.add (local.get $vo) (local.get $o)) (local.get $V))
+    (v128.store (i32.add (local.get $wo) (local.get $o)) (f32x4.sub (local.get $W)
+      (f32x4.div (f32x4.mul (local.get $M) (local.get $LR)) (f32x4.add (f32x4.sqrt (local.get $V)) (local.get $EPS)))))
+    (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $vec)))
+  (block $done1 (loop $one (br_if $done1 (i32.ge_u (local.get $i) (local.get $n)))
+    (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $ws (f32.load (i32.add (local.get $w) (local.get $o))))
+    (local.set $gs (f32.add (f32.load (i32.add (local.get $g) (local.get $o))) (f32.mul (local.get $wd) (local.get $ws))))
+    (local.set $ms (f32.add (f32.mul (local.get $b1) (f32.load (i32.add (local.get $m) (local.get $o))))
+      (f32.mul (f32.sub (f32.const 1) (local.get $b1)) (local.get $gs))))
+    (local.set $vs (f32.add (f32.mul (local.get $b2) (f32.load (i32.add (local.get $v) (local.get $o))))
+      (f32.mul (f32.sub (f32.const 1) (local.get $b2)) (f32.mul (local.get $gs) (local.get $gs)))))
+    (f32.store (i32.add (local.get $mo) (local.get $o)) (local.get $ms))
+    (f32.store (i32.add (local.get $vo) (local.get $o)) (local.get $vs))
+    (f32.store (i32.add (local.get $wo) (local.get $o)) (f32.sub (local.get $ws)
+      (f32.div (f32.mul (local.get $ms) (local.get $lr)) (f32.add (f32.sqrt (local.get $vs)) (local.get $eps)))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $one))))`;
+
+export function gemmWat(opts: GemmWatOptions = {}): string {
+  const mr = opts.rows ?? 4;
+  const kernels: string[] = [];
+  for (const nv of [2, 1]) for (let r = 1; r <= mr; r++) kernels.push(kernel(r, nv));
+  const driver = `(func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32)
+  (param $sai i32) (param $sak i32) (param $bias i32) (param $act i32) (param $alpha f32)
+  (local $j i32) (local $i i32) (local $N4 i32) (local $rem i32) (local $bj i32) (local $biasj i32) (local $ap i32) (local $cp i32)
+  (local.set $N4 (i32.shl (local.get $N) (i32.const 2)))
+  (block $d8 (loop $l8
+    (br_if $d8 (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $N)))
+    ${strip(mr, 2)}
+    (local.set $j (i32.add (local.get $j) (i32.const 8))) (br $l8)))
+  (if (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)) (then
+    ${strip(mr, 1)}
+    (local.set $j (i32.add (local.get $j) (i32.const 4)))))
+  (if (i32.and (i32.lt_u (local.get $j) (local.get $N)) (i32.ge_u (local.get $N) (i32.const 4))) (then
+    (local.set $j (i32.sub (local.get $N) (i32.const 4)))
+    ${strip(mr, 1)}
+    (local.set $j (local.get $N))))
+  (block $d1 (loop $l1
+    (br_if $d1 (i32.ge_u (local.get $j) (local.get $N)))
+    (local.set $bj (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+    (local.set $biasj (select (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $bias)))
+    (local.set $i (i32.const 0)) (local.set $ap (local.get $a))
+    (local.set $cp (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))
+    (block $id (loop $il (br_if $id (i32.ge_u (local.get $i) (local.get $M)))
+      (call $k1x1 (local.get $ap) (local.get $bj) (local.get $cp) (local.get $N4) (local.get $K) (local.get $sak)
+        (local.get $biasj) (local.get $act) (local.get $alpha))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $ap (i32.add (local.get $ap) (local.get $sai)))
+      (local.set $cp (i32.add (local.get $cp) (local.get $N4)))
+      (br $il)))
+    (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $l1))))`;
+  return `(module\n(import "env" "memory" (memory 1))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${driver}\n)\n`;
+}
