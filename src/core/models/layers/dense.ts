@@ -1,11 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
+import { wasmGemmStatus } from '../wasm-gemm/install';
 
 export type DenseActivation = 'linear' | 'relu' | 'leakyrelu';
 
 /**
- * Fully connected layer y = act(x·W + b) with a hand-written gradient.
- * Why: on tfjs-wasm a matMul with transposeA/transposeB is 10–15× slower than an explicit transpose
- * followed by a plain matMul, and tfjs's own matMul gradient uses the transposed form.
+ * Products with a transposed operand, a·bᵀ (tB) or aᵀ·b (tA). tfjs-wasm's own kernels run these 10–15×
+ * slower than an explicit transpose then a plain product; Doppel's wasm product (wasm-gemm/) reads aᵀ
+ * in place and transposes b with SIMD shuffles, so there the flags go straight to the kernel.
+ */
+export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, tA: boolean, tB: boolean): tf.Tensor2D {
+  if (wasmGemmStatus() === 'active' && tf.getBackend() === 'wasm') return tf.matMul(a, b, tA, tB);
+  return tf.matMul(tA ? (tf.transpose(a) as tf.Tensor2D) : a, tB ? (tf.transpose(b) as tf.Tensor2D) : b);
+}
+
+/**
+ * Fully connected layer y = act(x·W + b) with a hand-written gradient whose products go through matMulT
+ * (tfjs's own matMul gradient uses the transposed forms, slow on tfjs-wasm).
  * Forward uses the fused kernel (matMul + bias + activation in one op).
  */
 export function dense(
@@ -33,8 +43,8 @@ export function dense(
         let g = dy;
         if (activation === 'relu') g = tf.mul(dy, tf.step(ys));
         else if (activation === 'leakyrelu') g = tf.mul(dy, tf.add(tf.mul(tf.step(ys), 1 - alpha), alpha));
-        const dx = inputGrad ? tf.matMul(g as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D) : tf.zerosLike(xs);
-        const dw = tf.matMul(tf.transpose(xs) as tf.Tensor2D, g as tf.Tensor2D);
+        const dx = inputGrad ? matMulT(g as tf.Tensor2D, ws as tf.Tensor2D, false, true) : tf.zerosLike(xs);
+        const dw = matMulT(xs as tf.Tensor2D, g as tf.Tensor2D, true, false);
         const db = tf.reshape(tf.matMul(onesRow(g.shape[0]), g as tf.Tensor2D), [-1]);
         return [dx, dw, db];
       },
@@ -75,15 +85,15 @@ export function matMulConst(x: tf.Tensor2D, c: tf.Tensor2D, cT: tf.Tensor2D): tf
   return f(x) as tf.Tensor2D;
 }
 
-/** a·b with a gradient built from explicit transposes (both inputs trainable or derived). */
+/** a·b with a gradient through matMulT (both inputs trainable or derived). */
 export function matMulFast(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad(((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([ai, bi]);
     return {
       value: tf.matMul(ai as tf.Tensor2D, bi as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]) as tf.Tensor2D),
-        tf.matMul(tf.transpose(saved[0]) as tf.Tensor2D, dy as tf.Tensor2D),
+        matMulT(dy as tf.Tensor2D, saved[1] as tf.Tensor2D, false, true),
+        matMulT(saved[0] as tf.Tensor2D, dy as tf.Tensor2D, true, false),
       ],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -91,24 +101,49 @@ export function matMulFast(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * a·bᵀ with every product in plain (untransposed) form: value a·T(b); gradients dy·b and T(dy)·a, so only
- * b and the small dy are transposed (matMulFast on T(b) would transpose the large b-shaped arrays twice more).
+ * a·bᵀ with gradients dy·b and dyᵀ·a, so only b and the small dy are ever transposed (matMulFast on T(b)
+ * would transpose the large b-shaped arrays twice more).
  */
 export function matMulTransB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad(((ai: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
     save([ai, bi]);
     return {
-      value: tf.matMul(ai as tf.Tensor2D, tf.transpose(bi) as tf.Tensor2D),
+      value: matMulT(ai as tf.Tensor2D, bi as tf.Tensor2D, false, true),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
         tf.matMul(dy as tf.Tensor2D, saved[1] as tf.Tensor2D),
-        tf.matMul(tf.transpose(dy) as tf.Tensor2D, saved[0] as tf.Tensor2D),
+        matMulT(dy as tf.Tensor2D, saved[0] as tf.Tensor2D, true, false),
       ],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(a, b) as tf.Tensor2D;
 }
 
+/**
+ * Mean over rows, [B, C] → [C], as (1/B)·1ᵀx: tfjs-wasm runs Mean over axis 0 as transpose + reduce
+ * (~0.9 ms for CTGAN's [500, 256] batch norm, ten per step); the gradient is the outer product 1·(dy/B).
+ */
+export function columnMean(x: tf.Tensor2D): tf.Tensor1D {
+  const f = tf.customGrad(((xi: tf.Tensor) => {
+    const n = xi.shape[0];
+    return {
+      value: tf.reshape(tf.mul(tf.matMul(onesRow(n), xi as tf.Tensor2D), 1 / n), [-1]),
+      gradFunc: (dy: tf.Tensor) => [tf.matMul(onesCol(n), tf.reshape(tf.mul(dy, 1 / n), [1, -1]) as tf.Tensor2D)],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor1D;
+}
+
 const ones = new Map<number, tf.Tensor2D>();
+const onesColumns = new Map<number, tf.Tensor2D>();
+function onesCol(n: number): tf.Tensor2D {
+  let t = onesColumns.get(n);
+  if (!t || t.isDisposed) {
+    t = tf.tidy(() => tf.keep(tf.ones([n, 1]) as tf.Tensor2D));
+    onesColumns.set(n, t);
+  }
+  return t;
+}
+
 /**
  * A kept [1, n] row of ones: a bias gradient as 1·g (one small matMul) instead of a sum over axis 0,
  * which tfjs-wasm runs as transpose + reduce (measured ~2.5× slower).

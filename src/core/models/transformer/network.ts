@@ -10,6 +10,7 @@
  * own matMul gradients use that form, so dense and batched products here carry hand-written gradients.
  */
 import * as tf from '@tensorflow/tfjs';
+import { matMulT } from '../layers/dense';
 
 export interface NetworkConfig {
   /** Total tokens (all columns); the BOS token is `vocab`. */
@@ -37,8 +38,8 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, relu = false):
         const [xs, ws, ys] = saved;
         const g = relu ? tf.mul(dy, tf.step(ys)) : dy;
         return [
-          tf.matMul(g as tf.Tensor2D, tf.transpose(ws) as tf.Tensor2D),
-          tf.matMul(tf.transpose(xs) as tf.Tensor2D, g as tf.Tensor2D),
+          matMulT(g as tf.Tensor2D, ws as tf.Tensor2D, false, true),
+          matMulT(xs as tf.Tensor2D, g as tf.Tensor2D, true, false),
           tf.sum(g, 0),
         ];
       },
