@@ -11,7 +11,7 @@ import type { TableSchema } from '../../schema/types';
 import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { Condition, FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
-import { dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
+import { columnMean, dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
 import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
@@ -129,9 +129,9 @@ export class CTGAN implements Generator {
       // Batch norm written out: tf.batchNorm's gradient tiles its [C] inputs, and Tile is very slow on wasm.
       let mean: tf.Tensor, variance: tf.Tensor, centred: tf.Tensor;
       if (stats) {
-        mean = tf.mean(a, 0);
+        mean = columnMean(a);
         centred = tf.sub(a, mean);
-        variance = tf.mean(tf.square(centred), 0);
+        variance = columnMean(tf.square(centred) as tf.Tensor2D);
         stats.push(tf.keep(mean), tf.keep(variance)); // kept past variableGrads' scope; caller disposes
       } else {
         mean = this.bn[`g${i}/mean`];
