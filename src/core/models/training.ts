@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName, FitOptions, GeneratorKind, ResumePoint, SavedModel, TrainProgress } from './types';
 import { sameColumns, type TableSchema } from '../schema/types';
 import { currentBackend } from './backend';
+import { ADAM_STEP, fusedAdamAvailable, type AdamStepAttrs } from './wasm-gemm/install';
 
 export type NamedVariables = Record<string, tf.Variable>;
 
@@ -73,6 +74,10 @@ export class Adam {
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2 = 1 - this.beta2 ** this.t;
     const stepSize = this.lr * Math.sqrt(bc2) / bc1;
+    const fused = fusedAdamAvailable();
+    const attrs: AdamStepAttrs = {
+      stepSize, beta1: this.beta1, beta2: this.beta2, eps: this.eps * Math.sqrt(bc2), weightDecay: this.weightDecay,
+    };
     tf.tidy(() => {
       for (const [name, g0] of Object.entries(grads)) {
         const w = vars[name];
@@ -84,6 +89,14 @@ export class Adam {
           v = tf.variable(tf.zerosLike(w), false);
           this.m.set(name, m);
           this.v.set(name, v);
+        }
+        if (fused) {
+          // One wasm pass per weight instead of ~15 small kernels (wasm-gemm/wat.ts).
+          const [w1, m1, v1] = tf.engine().runKernel(ADAM_STEP, { w, g: g0, m, v: v! }, attrs as never) as tf.Tensor[];
+          m.assign(m1);
+          v!.assign(v1);
+          w.assign(w1);
+          continue;
         }
         const g = this.weightDecay ? tf.add(g0, tf.mul(w, this.weightDecay)) : g0;
         const m1 = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
