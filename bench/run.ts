@@ -14,6 +14,7 @@ import { flag, numberFlag, parseArgs } from '../src/cli/args';
 import { loadCsv } from '../src/cli/commands/profile';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { createGenerator } from '../src/core/models/registry';
+import { wasmGemmStatus } from '../src/core/models/wasm-gemm/install';
 import { BROWSER_SWITCHES, browserOptions, browserSummary, formatTable, type BrowserRecord, type SummaryRow } from './browser/options';
 import type { BackendPreference, GeneratorKind, TrainProgress } from '../src/core/models/types';
 import type { TableSchema } from '../src/core/schema/types';
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
     data: path.basename(data),
     rows: table.numRows,
     node: process.version,
+    // Doppel's relaxed-SIMD wasm kernels (src/core/models/wasm-gemm); DOPPEL_TFJS_KERNELS=1 for tfjs's own.
+    doppelKernels: wasmGemmStatus(),
     cpus: (await import('node:os')).cpus().length,
     loadAverage,
     results: rows,

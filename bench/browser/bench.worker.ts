@@ -8,6 +8,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { bytesSource, ingest } from '../../src/core/data';
 import { evaluateQuality } from '../../src/core/evaluate';
 import { initBackend } from '../../src/core/models/backend';
+import { wasmGemmStatus } from '../../src/core/models/wasm-gemm/install';
 import { createGenerator } from '../../src/core/models/registry';
 import type { TrainProgress } from '../../src/core/models/types';
 import { takeRows } from '../../src/core/sample/arrow';
@@ -84,6 +85,7 @@ const api = {
             return null;
           }
         })(),
+        doppelKernels: wasmGemmStatus(),
       };
 
     let t = performance.now();

@@ -27,6 +27,8 @@ export interface WasmInfo {
    * tfjs 4.22 caps it at navigator.hardwareConcurrency / 2 (and 8), whatever setThreadsCount asks.
    */
   threads: number | null;
+  /** Doppel's relaxed-SIMD kernels (src/core/models/wasm-gemm): 'active', or 'unsupported' (tfjs's own). */
+  doppelKernels: string;
 }
 
 export interface WebGpuInfo {

@@ -23,7 +23,7 @@ export function wasmDistDir(): string {
  */
 export async function initNodeBackend(pref: BackendPreference = 'wasm'): Promise<BackendName> {
   // Node 20's V8 has relaxed SIMD behind a flag (Chromium ≥ 114 has it on); Doppel's matrix product needs it.
-  if (!process.env.DOPPEL_NO_RELAXED_SIMD) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   const before = {
     ue: new Set(process.listeners('uncaughtException')),
     ur: new Set(process.listeners('unhandledRejection')),

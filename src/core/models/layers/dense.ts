@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { wasmGemmStatus } from '../wasm-gemm/install';
+import { ACTIVATION_GRAD, wasmKernelsActive } from '../wasm-gemm/install';
 
 export type DenseActivation = 'linear' | 'relu' | 'leakyrelu';
 
@@ -9,7 +9,7 @@ export type DenseActivation = 'linear' | 'relu' | 'leakyrelu';
  * in place and transposes b with SIMD shuffles, so there the flags go straight to the kernel.
  */
 export function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, tA: boolean, tB: boolean): tf.Tensor2D {
-  if (wasmGemmStatus() === 'active' && tf.getBackend() === 'wasm') return tf.matMul(a, b, tA, tB);
+  if (wasmKernelsActive()) return tf.matMul(a, b, tA, tB);
   return tf.matMul(tA ? (tf.transpose(a) as tf.Tensor2D) : a, tB ? (tf.transpose(b) as tf.Tensor2D) : b);
 }
 
@@ -41,8 +41,13 @@ export function dense(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, ys] = saved;
         let g = dy;
-        if (activation === 'relu') g = tf.mul(dy, tf.step(ys));
-        else if (activation === 'leakyrelu') g = tf.mul(dy, tf.add(tf.mul(tf.step(ys), 1 - alpha), alpha));
+        if (activation !== 'linear') {
+          const a = activation === 'relu' ? 0 : alpha;
+          // The sign of y is the sign of the pre-activation (alpha > 0), so y alone gives the slope.
+          if (wasmKernelsActive()) g = tf.engine().runKernel(ACTIVATION_GRAD, { dy, y: ys }, { alpha: a }) as tf.Tensor;
+          else if (activation === 'relu') g = tf.mul(dy, tf.step(ys));
+          else g = tf.mul(dy, tf.add(tf.mul(tf.step(ys), 1 - alpha), alpha));
+        }
         const dx = inputGrad ? matMulT(g as tf.Tensor2D, ws as tf.Tensor2D, false, true) : tf.zerosLike(xs);
         const dw = matMulT(xs as tf.Tensor2D, g as tf.Tensor2D, true, false);
         const db = tf.reshape(tf.matMul(onesRow(g.shape[0]), g as tf.Tensor2D), [-1]);

@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Span } from '../../transform/types';
 import { expNonPositive, fastTanh, matMulConst } from './dense';
+import { SPAN_MAX, wasmKernelsActive } from '../wasm-gemm/install';
 
 export class SpanLayout {
   readonly width: number;
@@ -49,12 +50,16 @@ export class SpanLayout {
 
   /**
    * Each span's largest value per row, [B, S], as a constant: log-sum-exp is shift-invariant, and
-   * tf.max's own gradient uses a broadcast Equal that is slow on wasm. One slice + max per span.
+   * tf.max's own gradient uses a broadcast Equal that is slow on wasm. On wasm one Doppel kernel pass
+   * (a slice + max per span, then a stack, cost ~3 ms a tVAE step); elsewhere one slice + max per span.
    */
   spanMax(x: tf.Tensor2D): tf.Tensor2D {
     const spans = this.softSpans;
+    const table = spans.flatMap((s) => [s.start, s.width]);
     const f = tf.customGrad(((xi: tf.Tensor) => ({
-      value: tf.stack(spans.map((s) => tf.max(tf.slice(xi, [0, s.start], [-1, s.width]), 1)), 1),
+      value: wasmKernelsActive()
+        ? (tf.engine().runKernel(SPAN_MAX, { x: xi }, { spans: table }) as tf.Tensor)
+        : tf.stack(spans.map((s) => tf.max(tf.slice(xi, [0, s.start], [-1, s.width]), 1)), 1),
       gradFunc: () => [tf.zerosLike(xi)],
     })) as unknown as Parameters<typeof tf.customGrad>[0]);
     return f(x) as tf.Tensor2D;

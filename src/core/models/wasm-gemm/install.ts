@@ -12,7 +12,13 @@ interface GemmExports {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   adam(w: number, g: number, m: number, v: number, wo: number, mo: number, vo: number, n: number,
     lr: number, b1: number, b2: number, eps: number, wd: number): void;
+  spanMax(x: number, out: number, B: number, D: number, spans: number, S: number): void;
+  activationGrad(dy: number, y: number, out: number, n: number, alpha: number): void;
 }
+
+/** Kernel names of the other fused steps (wasm only; callers check wasmKernelsActive()). */
+export const SPAN_MAX = 'DoppelSpanMax'; // inputs {x} [B, D], attrs {spans: [start, width, …]}, output [B, S]
+export const ACTIVATION_GRAD = 'DoppelActivationGrad'; // inputs {dy, y}, attrs {alpha}: dy where y > 0 else alpha·dy
 
 /** Kernel name of the fused Adam step: inputs {w, g, m, v}, attrs AdamStepAttrs, outputs [w, m, v]. */
 export const ADAM_STEP = 'DoppelAdamStep';
@@ -142,6 +148,21 @@ function override(name: string, make: (original: tf.KernelFunc) => tf.KernelFunc
  */
 export async function installWasmGemm(): Promise<WasmGemmStatus> {
   if (status !== 'not-installed') return status;
+  // For A/B benchmarks: DOPPEL_TFJS_KERNELS=1 keeps every tfjs kernel as registered.
+  if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DOPPEL_TFJS_KERNELS === '1') {
+    status = 'unsupported';
+    return status;
+  }
+  // tfjs-wasm's Identity copies the tensor; the engine runs one for every tensor a gradient saves (~90 per
+  // tVAE step). Sharing the data, as its Reshape and the cpu backend's Identity do, is enough: wasm
+  // kernels never write into an input.
+  override(tf.Identity, (original) => (args) => {
+    const { inputs, backend } = args as unknown as KernelArgs;
+    const x = inputs.x!;
+    if (x.dtype === 'string') return original(args);
+    (backend as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
   if (!relaxedSimdSupported() || !tf.getKernel(tf.BatchMatMul, 'wasm')) {
     status = 'unsupported';
     return status;
@@ -186,13 +207,55 @@ export async function installWasmGemm(): Promise<WasmGemmStatus> {
       return outs;
     },
   });
+  const bound = (args: unknown) => {
+    const { inputs, backend, attrs } = args as KernelArgs;
+    const be = backend as WasmBackendLike;
+    const ex = exportsFor(be);
+    if (!ex) throw new Error('Doppel wasm kernels are not available on this backend');
+    const ptr = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+    return { inputs: inputs as Record<string, tf.TensorInfo>, be, ex, attrs: attrs ?? {}, ptr };
+  };
+  tf.registerKernel({
+    kernelName: SPAN_MAX,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { inputs, be, ex, attrs, ptr } = bound(args);
+      const spans = attrs.spans as number[];
+      const [B, D] = inputs.x.shape;
+      const S = spans.length / 2;
+      const out = be.makeOutput([B, S], 'float32');
+      const table = be.wasm._malloc(4 * Math.max(1, spans.length));
+      try {
+        new Int32Array(be.wasm.asm!.memory!.buffer, table, spans.length).set(spans);
+        ex.spanMax(ptr(inputs.x), ptr(out), B, D, table, S);
+      } finally {
+        be.wasm._free(table);
+      }
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: ACTIVATION_GRAD,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { inputs, be, ex, attrs, ptr } = bound(args);
+      const out = be.makeOutput(inputs.dy.shape, 'float32');
+      ex.activationGrad(ptr(inputs.dy), ptr(inputs.y), ptr(out), tf.util.sizeFromShape(inputs.dy.shape), Number(attrs.alpha ?? 0));
+      return out;
+    },
+  });
   status = 'active';
   return status;
 }
 
+/** Whether Doppel's wasm kernels (product, Adam, span max, activation gradient) run on the current backend. */
+export function wasmKernelsActive(): boolean {
+  return status === 'active' && tf.getBackend() === 'wasm';
+}
+
 /** Whether the fused Adam step runs on the current backend. */
 export function fusedAdamAvailable(): boolean {
-  return status === 'active' && tf.getBackend() === 'wasm';
+  return wasmKernelsActive();
 }
 
 /** For the benchmark and the UI's backend line. */

@@ -5,6 +5,8 @@ import { assembleGemm } from './assemble';
 import { GEMM_WASM_BASE64 } from './binary';
 import { fusedAdamAvailable, wasmGemmStatus } from './install';
 import { Adam } from '../training';
+import { dense } from '../layers/dense';
+import { SpanLayout } from '../layers/spans';
 
 beforeAll(async () => {
   await initNodeBackend('wasm');
@@ -167,6 +169,46 @@ describe('wasm matrix product (relaxed SIMD)', () => {
     fused.dispose();
     host.dispose();
     tf.dispose([init, w1, w2]);
+  });
+
+  it('span maxima match a per-span slice and max (NaN kept)', () => {
+    const spans = [
+      { start: 0, width: 1, activation: 'tanh' as const },
+      { start: 1, width: 3, activation: 'softmax' as const },
+      { start: 4, width: 1, activation: 'tanh' as const },
+      { start: 5, width: 6, activation: 'softmax' as const },
+      { start: 11, width: 2, activation: 'softmax' as const },
+    ];
+    const layout = new SpanLayout(spans as never, 13);
+    tf.tidy(() => {
+      const x = rand([9, 13]);
+      const got = layout.spanMax(x as tf.Tensor2D).arraySync() as number[][];
+      const rows = x.arraySync() as number[][];
+      rows.forEach((r, b) =>
+        [[1, 3], [5, 6], [11, 2]].forEach(([s0, w], k) => expect(got[b][k]).toBe(Math.max(...r.slice(s0, s0 + w))))
+      );
+      const withNaN = tf.tensor2d([[0, 1, NaN, 2, 0, 1, 1, 1, 1, 1, 1, 3, 4]]);
+      expect(Array.from(layout.spanMax(withNaN).dataSync()).map(Number.isNaN)).toEqual([true, false, false]);
+    });
+    layout.dispose();
+  });
+
+  it('dense gradients through relu and leaky relu match tfjs autodiff', () => {
+    for (const activation of ['relu', 'leakyrelu'] as const)
+      tf.tidy(() => {
+        const x = rand([11, 6]);
+        const w = rand([6, 10]);
+        const b = rand([10]);
+        const r = rand([11, 10]);
+        const ours = tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+          tf.sum(tf.mul(dense(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D, activation, 0.2), r)),
+        )([x, w, b]);
+        const act = (t: tf.Tensor) => (activation === 'relu' ? tf.relu(t) : tf.leakyRelu(t, 0.2));
+        const want = tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+          tf.sum(tf.mul(act(tf.add(tf.matMul(xi as tf.Tensor2D, wi as tf.Tensor2D), bi)), r)),
+        )([x, w, b]);
+        ours.forEach((g, i) => expectClose(g, Float64Array.from(want[i].dataSync())));
+      });
   });
 
   it('gives the same numbers twice (seeded runs repeat)', () => {

@@ -208,6 +208,42 @@ const ADAM = `(func (export "adam") (param $w i32) (param $g i32) (param $m i32)
       (f32.div (f32.mul (local.get $ms) (local.get $lr)) (f32.add (f32.sqrt (local.get $vs)) (local.get $eps)))))
     (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $one))))`;
 
+/** out[b, s] = max of row b over span s's columns; spans = (start, width) i32 pairs. f32.max keeps NaN. */
+const SPAN_MAX = `(func (export "spanMax") (param $x i32) (param $out i32) (param $B i32) (param $D i32) (param $spans i32) (param $S i32)
+  (local $b i32) (local $s i32) (local $row i32) (local $p i32) (local $end i32) (local $m f32)
+  (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2))))
+    (local.set $s (i32.const 0))
+    (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
+      (local.set $p (i32.add (local.get $row) (i32.shl (i32.load (i32.add (local.get $spans) (i32.shl (local.get $s) (i32.const 3)))) (i32.const 2))))
+      (local.set $end (i32.add (local.get $p) (i32.shl (i32.load offset=4 (i32.add (local.get $spans) (i32.shl (local.get $s) (i32.const 3)))) (i32.const 2))))
+      (local.set $m (f32.const -inf))
+      (block $jDone (loop $jLoop (br_if $jDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $m (f32.max (local.get $m) (f32.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $jLoop)))
+      (f32.store (local.get $out) (local.get $m))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop)))
+    (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))`;
+
+/** Gradient through relu / leaky relu from the layer's output: dy where y > 0, else alpha·dy. */
+const ACTIVATION_GRAD = `(func (export "activationGrad") (param $dy i32) (param $y i32) (param $out i32) (param $n i32) (param $alpha f32)
+  (local $i i32) (local $o i32) (local $n4 i32) (local $A v128) (local $G v128) (local $g f32)
+  (local.set $A (f32x4.splat (local.get $alpha)))
+  (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+  (block $done (loop $vec (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+    (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $G (v128.load (i32.add (local.get $dy) (local.get $o))))
+    (v128.store (i32.add (local.get $out) (local.get $o)) (v128.bitselect (local.get $G) (f32x4.mul (local.get $G) (local.get $A))
+      (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $o))) ${ZERO})))
+    (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $vec)))
+  (block $done1 (loop $one (br_if $done1 (i32.ge_u (local.get $i) (local.get $n)))
+    (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $g (f32.load (i32.add (local.get $dy) (local.get $o))))
+    (f32.store (i32.add (local.get $out) (local.get $o)) (select (local.get $g) (f32.mul (local.get $g) (local.get $alpha))
+      (f32.gt (f32.load (i32.add (local.get $y) (local.get $o))) (f32.const 0))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $one))))`;
+
 export function gemmWat(opts: GemmWatOptions = {}): string {
   const mr = opts.rows ?? 4;
   const kernels: string[] = [];
@@ -241,5 +277,5 @@ export function gemmWat(opts: GemmWatOptions = {}): string {
       (local.set $cp (i32.add (local.get $cp) (local.get $N4)))
       (br $il)))
     (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $l1))))`;
-  return `(module\n(import "env" "memory" (memory 1))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${driver}\n)\n`;
+  return `(module\n(import "env" "memory" (memory 1))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${driver}\n)\n`;
 }
