@@ -1,10 +1,10 @@
 import wabtInit from 'wabt';
-import { gemmWat } from './wat';
+import { gemmWat, type GemmWatOptions } from './wat';
 
 /** Assemble the product module from its text (build script and the up-to-date test; never at run time). */
-export async function assembleGemm(): Promise<Uint8Array> {
+export async function assembleGemm(options: GemmWatOptions = {}): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat('gemm.wat', gemmWat(), { simd: true, relaxed_simd: true });
+  const mod = wabt.parseWat('gemm.wat', gemmWat(options), { simd: true, relaxed_simd: true });
   try {
     mod.validate();
     return new Uint8Array(mod.toBinary({}).buffer);

@@ -163,6 +163,14 @@ export async function installWasmGemm(): Promise<WasmGemmStatus> {
     (backend as { incRef(dataId: object): void }).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
+  // Its Cast copies too, also to the same dtype: the gradient of each saved tensor is one such Cast.
+  override(tf.Cast, (original) => (args) => {
+    const { inputs, backend, attrs } = args as unknown as KernelArgs;
+    const x = inputs.x!;
+    if (x.dtype === 'string' || attrs?.dtype !== x.dtype) return original(args);
+    (backend as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
   if (!relaxedSimdSupported() || !tf.getKernel(tf.BatchMatMul, 'wasm')) {
     status = 'unsupported';
     return status;

@@ -87,6 +87,8 @@ describe('wasm matrix product (relaxed SIMD)', () => {
     [64, 154, 50],
     [0, 4, 3],
     [6, 7, 0],
+    // K past one 256-row chunk (and not a multiple of it)
+    [6, 21, 530],
   ];
 
   it('matches a float64 reference for every shape and transpose', () => {
@@ -101,8 +103,8 @@ describe('wasm matrix product (relaxed SIMD)', () => {
         }
   });
 
-  it('fuses bias, relu and leaky relu', () => {
-    for (const [M, N, K] of sizes.slice(0, 8))
+  it('fuses bias, relu and leaky relu (bias once, activation after the last K chunk)', () => {
+    for (const [M, N, K] of [...sizes.slice(0, 8), [6, 21, 530], [5, 9, 256], [5, 9, 257]])
       for (const activation of ['linear', 'relu', 'leakyrelu'] as const)
         tf.tidy(() => {
           const a = rand([M, K]);

@@ -18,6 +18,8 @@
 export interface GemmWatOptions {
   /** Rows per kernel block. */
   rows?: number;
+  /** Rows of B per K chunk. */
+  kChunk?: number;
 }
 
 const ZERO = '(v128.const f32x4 0 0 0 0)';
@@ -27,7 +29,7 @@ function kernel(mr: number, nv: number): string {
   const acc = (r: number, v: number) => `$c${r}_${v}`;
   L.push(
     `(func $k${mr}x${nv * 4} (param $a i32) (param $b i32) (param $c i32) (param $N4 i32) (param $K i32)` +
-      ` (param $sai i32) (param $sak i32) (param $bias i32) (param $act i32) (param $alpha f32)`,
+      ` (param $sai i32) (param $sak i32) (param $bias i32) (param $act i32) (param $alpha f32) (param $accum i32)`,
   );
   for (let r = 0; r < mr; r++) {
     L.push(`(local $p${r} i32)`);
@@ -37,11 +39,17 @@ function kernel(mr: number, nv: number): string {
   L.push('(local $k i32) (local $bp i32) (local $t v128) (local $al v128)');
   for (let r = 0; r < mr; r++)
     L.push(`(local.set $p${r} (i32.add (local.get $a) (i32.mul (local.get $sai) (i32.const ${r}))))`);
-  // Accumulators start at the bias (or zero, the locals' default).
-  L.push('(if (local.get $bias) (then');
+  // Accumulators start at C (a later K chunk), else at the bias, else zero (the locals' default).
+  L.push('(if (local.get $accum) (then');
+  for (let r = 0; r < mr; r++)
+    for (let v = 0; v < nv; v++)
+      L.push(
+        `(local.set ${acc(r, v)} (v128.load offset=${16 * v} (i32.add (local.get $c) (i32.mul (local.get $N4) (i32.const ${r})))))`,
+      );
+  L.push(') (else (if (local.get $bias) (then');
   for (let v = 0; v < nv; v++) L.push(`(local.set $b${v} (v128.load offset=${16 * v} (local.get $bias)))`);
   for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) L.push(`(local.set ${acc(r, v)} (local.get $b${v}))`);
-  L.push('))');
+  L.push('))))');
   L.push('(local.set $bp (local.get $b)) (local.set $k (local.get $K))');
   L.push('(block $done (loop $step');
   L.push('(br_if $done (i32.eqz (local.get $k)))');
@@ -78,15 +86,25 @@ function kernel(mr: number, nv: number): string {
   return L.join('\n');
 }
 
-/** One column strip of width 4·nv starting at column $j: full row blocks, then one remainder block. */
-function strip(mr: number, nv: number): string {
+/**
+ * One column strip of width 4·nv starting at column $j, K in chunks of `kc` rows of B (so the strip's
+ * chunk, kc × 4·nv floats, stays in L1 across every row block): the first chunk starts from the bias,
+ * later ones add to C, the last applies the activation. Per chunk: full row blocks, then one remainder.
+ */
+function strip(mr: number, nv: number, kc: number): string {
   const call = (rows: number) =>
-    `(call $k${rows}x${nv * 4} (local.get $ap) (local.get $bj) (local.get $cp) (local.get $N4) (local.get $K)` +
-    ' (local.get $sai) (local.get $sak) (local.get $biasj) (local.get $act) (local.get $alpha))';
+    `(call $k${rows}x${nv * 4} (local.get $ap) (local.get $bk) (local.get $cp) (local.get $N4) (local.get $kn)` +
+    ' (local.get $sai) (local.get $sak) (local.get $biasc) (local.get $actc) (local.get $alpha) (local.get $k0))';
   const L = [
     '(local.set $bj (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))',
     '(local.set $biasj (select (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $bias)))',
-    '(local.set $i (i32.const 0)) (local.set $ap (local.get $a))',
+    '(local.set $k0 (i32.const 0))',
+    '(loop $chunks',
+    `(local.set $kn (select (i32.const ${kc}) (i32.sub (local.get $K) (local.get $k0)) (i32.lt_u (i32.const ${kc}) (i32.sub (local.get $K) (local.get $k0)))))`,
+    '(local.set $biasc (select (i32.const 0) (local.get $biasj) (local.get $k0)))',
+    '(local.set $actc (select (local.get $act) (i32.const 0) (i32.ge_u (i32.add (local.get $k0) (local.get $kn)) (local.get $K))))',
+    '(local.set $bk (i32.add (local.get $bj) (i32.mul (local.get $k0) (local.get $N4))))',
+    '(local.set $i (i32.const 0)) (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $k0) (local.get $sak))))',
     '(local.set $cp (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))',
     '(block $rowsDone (loop $rows',
     `(br_if $rowsDone (i32.gt_u (i32.add (local.get $i) (i32.const ${mr})) (local.get $M)))`,
@@ -98,6 +116,8 @@ function strip(mr: number, nv: number): string {
     '(local.set $rem (i32.sub (local.get $M) (local.get $i)))',
   ];
   for (let r = 1; r < mr; r++) L.push(`(if (i32.eq (local.get $rem) (i32.const ${r})) (then ${call(r)}))`);
+  L.push('(local.set $k0 (i32.add (local.get $k0) (local.get $kn)))');
+  L.push('(br_if $chunks (i32.lt_u (local.get $k0) (local.get $K))))');
   return L.join('\n');
 }
 
@@ -246,22 +266,24 @@ const ACTIVATION_GRAD = `(func (export "activationGrad") (param $dy i32) (param 
 
 export function gemmWat(opts: GemmWatOptions = {}): string {
   const mr = opts.rows ?? 4;
+  const kc = opts.kChunk ?? 256;
   const kernels: string[] = [];
   for (const nv of [2, 1]) for (let r = 1; r <= mr; r++) kernels.push(kernel(r, nv));
   const driver = `(func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32)
   (param $sai i32) (param $sak i32) (param $bias i32) (param $act i32) (param $alpha f32)
   (local $j i32) (local $i i32) (local $N4 i32) (local $rem i32) (local $bj i32) (local $biasj i32) (local $ap i32) (local $cp i32)
+  (local $k0 i32) (local $kn i32) (local $bk i32) (local $biasc i32) (local $actc i32)
   (local.set $N4 (i32.shl (local.get $N) (i32.const 2)))
   (block $d8 (loop $l8
     (br_if $d8 (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $N)))
-    ${strip(mr, 2)}
+    ${strip(mr, 2, kc)}
     (local.set $j (i32.add (local.get $j) (i32.const 8))) (br $l8)))
   (if (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)) (then
-    ${strip(mr, 1)}
+    ${strip(mr, 1, kc)}
     (local.set $j (i32.add (local.get $j) (i32.const 4)))))
   (if (i32.and (i32.lt_u (local.get $j) (local.get $N)) (i32.ge_u (local.get $N) (i32.const 4))) (then
     (local.set $j (i32.sub (local.get $N) (i32.const 4)))
-    ${strip(mr, 1)}
+    ${strip(mr, 1, kc)}
     (local.set $j (local.get $N))))
   (block $d1 (loop $l1
     (br_if $d1 (i32.ge_u (local.get $j) (local.get $N)))
