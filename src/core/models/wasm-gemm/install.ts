@@ -14,11 +14,15 @@ interface GemmExports {
     lr: number, b1: number, b2: number, eps: number, wd: number): void;
   spanMax(x: number, out: number, B: number, D: number, spans: number, S: number): void;
   activationGrad(dy: number, y: number, out: number, n: number, alpha: number): void;
+  tvaeRecon(o: number, x: number, sigma: number, mask: number, spans: number, S: number, B: number, D: number,
+    dO: number, dS: number, res: number): void;
 }
 
 /** Kernel names of the other fused steps (wasm only; callers check wasmKernelsActive()). */
 export const SPAN_MAX = 'DoppelSpanMax'; // inputs {x} [B, D], attrs {spans: [start, width, …]}, output [B, S]
 export const ACTIVATION_GRAD = 'DoppelActivationGrad'; // inputs {dy, y}, attrs {alpha}: dy where y > 0 else alpha·dy
+/** inputs {o, x} [B, D], {sigma, mask} [D]; attrs {spans}; outputs [[G, CE], dG+dCE/dO [B, D], dG/dσ [D]] (wat.ts). */
+export const TVAE_RECON = 'DoppelTvaeRecon';
 
 /** Kernel name of the fused Adam step: inputs {w, g, m, v}, attrs AdamStepAttrs, outputs [w, m, v]. */
 export const ADAM_STEP = 'DoppelAdamStep';
@@ -65,7 +69,8 @@ function exportsFor(backend: WasmBackendLike): GemmExports | null {
   let ex: GemmExports | null = null;
   if (compiled && memory instanceof WebAssembly.Memory) {
     try {
-      ex = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as GemmExports;
+      ex = new WebAssembly.Instance(compiled, { env: { memory }, Math: { log: Math.log } })
+        .exports as unknown as GemmExports;
     } catch {
       ex = null;
     }
@@ -240,6 +245,25 @@ export async function installWasmGemm(): Promise<WasmGemmStatus> {
         be.wasm._free(table);
       }
       return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: TVAE_RECON,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { inputs, be, ex, attrs, ptr } = bound(args);
+      const spans = attrs.spans as number[];
+      const [B, D] = inputs.o.shape;
+      const outs = [be.makeOutput([2], 'float32'), be.makeOutput([B, D], 'float32'), be.makeOutput([D], 'float32')];
+      const table = be.wasm._malloc(4 * Math.max(1, spans.length));
+      try {
+        new Int32Array(be.wasm.asm!.memory!.buffer, table, spans.length).set(spans);
+        ex.tvaeRecon(ptr(inputs.o), ptr(inputs.x), ptr(inputs.sigma), ptr(inputs.mask), table, spans.length / 2, B, D,
+          ptr(outs[1]), ptr(outs[2]), ptr(outs[0]));
+      } finally {
+        be.wasm._free(table);
+      }
+      return outs;
     },
   });
   tf.registerKernel({

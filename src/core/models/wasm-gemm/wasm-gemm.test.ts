@@ -7,6 +7,8 @@ import { fusedAdamAvailable, wasmGemmStatus } from './install';
 import { Adam } from '../training';
 import { dense } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
+import { fastTanh } from '../layers/dense';
+import { reconstruction } from '../tvae/tvae';
 
 beforeAll(async () => {
   await initNodeBackend('wasm');
@@ -211,6 +213,44 @@ describe('wasm matrix product (relaxed SIMD)', () => {
         )([x, w, b]);
         ours.forEach((g, i) => expectClose(g, Float64Array.from(want[i].dataSync())));
       });
+  });
+
+  it('the fused tVAE reconstruction loss and its gradients match the tfjs form', () => {
+    const spans = [
+      { start: 0, width: 1, activation: 'tanh' as const },
+      { start: 1, width: 3, activation: 'softmax' as const },
+      { start: 4, width: 1, activation: 'tanh' as const },
+      { start: 5, width: 6, activation: 'softmax' as const },
+    ];
+    const L = new SpanLayout(spans as never, 11);
+    tf.tidy(() => {
+      const B = 7;
+      const out = tf.mul(rand([B, 11]), 3) as tf.Tensor2D;
+      // x: a scalar in (−1, 1) on tanh columns, a one-hot per softmax span
+      const xs: number[] = [];
+      for (let b = 0; b < B; b++) {
+        const row = new Array(11).fill(0);
+        row[0] = Math.sin(b);
+        row[4] = Math.cos(b) * 0.9;
+        row[1 + (b % 3)] = 1;
+        row[5 + (b % 6)] = 1;
+        xs.push(...row);
+      }
+      const x = tf.tensor2d(xs, [B, 11]);
+      const sigma = tf.add(tf.abs(rand([11])), 0.05);
+      const reference = (o: tf.Tensor, sg: tf.Tensor) => {
+        const diff = tf.mul(tf.sub(x, fastTanh(o as tf.Tensor2D)), L.scalarMask);
+        const gauss = tf.div(tf.sum(tf.div(tf.square(diff), tf.mul(tf.square(sg), 2))), B);
+        const masked = tf.mul(o, L.softmaxMask) as tf.Tensor2D;
+        const ce = tf.div(tf.sub(tf.sum(L.logSumExp(masked)), tf.sum(tf.mul(x, masked))), B);
+        return tf.add(gauss, ce) as tf.Scalar;
+      };
+      const fused = tf.valueAndGrads((o: tf.Tensor, sg: tf.Tensor) => reconstruction(o as tf.Tensor2D, x, sg, L))([out, sigma]);
+      const want = tf.valueAndGrads(reference)([out, sigma]);
+      expect(fused.value.dataSync()[0]).toBeCloseTo(want.value.dataSync()[0], 3);
+      fused.grads.forEach((g, i) => expectClose(g, Float64Array.from(want.grads[i].dataSync())));
+    });
+    L.dispose();
   });
 
   it('gives the same numbers twice (seeded runs repeat)', () => {

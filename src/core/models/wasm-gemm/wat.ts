@@ -264,6 +264,86 @@ const ACTIVATION_GRAD = `(func (export "activationGrad") (param $dy i32) (param 
       (f32.gt (f32.load (i32.add (local.get $y) (local.get $o))) (f32.const 0))))
     (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $one))))`;
 
+/**
+ * tVAE reconstruction terms over a batch, with their gradients, in one pass (the tfjs form was ~100 small
+ * kernels a step). Scalar columns (mask ≠ 0): G += (x − tanh o)²/(2σ²), dO = −(x − t)(1 − t²)/σ²,
+ * dσ += −(x − t)²/σ³. Softmax spans: CE += logΣexp(o) − Σ x·o, dO = softmax(o) − x. Sums in f64.
+ * res[0] = G, res[1] = CE. exp and tanh are the polynomial $fexp below (calling the host's Math.exp per
+ * element was slower than the ~100 kernels); log, once per span and row, is the host's Math.log.
+ */
+const TVAE_RECON = `
+;; exp(x) = 2^k·e^r, k = round(x/ln 2), |r| ≤ ln2/2, e^r by its Taylor polynomial to r^7 (relative error
+;; < 1e-9, well inside float32); x clamped to ±700 so 2^k stays a normal double.
+(func $fexp (param $x f64) (result f64) (local $k f64) (local $r f64)
+  (local.set $x (f64.min (f64.max (local.get $x) (f64.const -700)) (f64.const 700)))
+  (local.set $k (f64.nearest (f64.mul (local.get $x) (f64.const 1.4426950408889634))))
+  (local.set $r (f64.sub (local.get $x) (f64.mul (local.get $k) (f64.const 0.6931471805599453))))
+  (f64.mul
+    (f64.add (f64.const 1) (f64.mul (local.get $r) (f64.add (f64.const 1) (f64.mul (local.get $r) (f64.add (f64.const 0.5)
+      (f64.mul (local.get $r) (f64.add (f64.const 0.16666666666666666) (f64.mul (local.get $r) (f64.add (f64.const 0.041666666666666664)
+      (f64.mul (local.get $r) (f64.add (f64.const 0.008333333333333333) (f64.mul (local.get $r) (f64.add (f64.const 0.001388888888888889)
+      (f64.mul (local.get $r) (f64.const 0.0001984126984126984)))))))))))))))
+    (f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_f64_s (local.get $k)) (i64.const 1023)) (i64.const 52)))))
+;; tanh(x) = sign(x)·(1 − e)/(1 + e), e = exp(−2|x|)
+(func $ftanh (param $x f64) (result f64) (local $e f64)
+  (local.set $e (call $fexp (f64.mul (f64.abs (local.get $x)) (f64.const -2))))
+  (f64.copysign (f64.div (f64.sub (f64.const 1) (local.get $e)) (f64.add (f64.const 1) (local.get $e))) (local.get $x)))
+(func (export "tvaeRecon") (param $o i32) (param $x i32) (param $sigma i32) (param $mask i32)
+  (param $spans i32) (param $S i32) (param $B i32) (param $D i32) (param $dO i32) (param $dS i32) (param $res i32)
+  (local $b i32) (local $d i32) (local $row i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32)
+  (local $t f64) (local $diff f64) (local $inv f64) (local $sg f64) (local $G f64) (local $CE f64)
+  (local $m f64) (local $sum f64) (local $xo f64) (local $v f64) (local $e f64)
+  (local.set $d (i32.const 0))
+  (block $zDone (loop $zLoop (br_if $zDone (i32.ge_u (local.get $d) (local.get $D)))
+    (f32.store (i32.add (local.get $dS) (i32.shl (local.get $d) (i32.const 2))) (f32.const 0))
+    (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $zLoop)))
+  (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
+    (local.set $d (i32.const 0))
+    (block $dDone (loop $dLoop (br_if $dDone (i32.ge_u (local.get $d) (local.get $D)))
+      (local.set $p (i32.add (local.get $row) (i32.shl (local.get $d) (i32.const 2))))
+      (if (f32.ne (f32.load (i32.add (local.get $mask) (i32.shl (local.get $d) (i32.const 2)))) (f32.const 0))
+        (then
+          (local.set $t (call $ftanh (f64.promote_f32 (f32.load (i32.add (local.get $o) (local.get $p))))))
+          (local.set $diff (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $p)))) (local.get $t)))
+          (local.set $sg (f64.promote_f32 (f32.load (i32.add (local.get $sigma) (i32.shl (local.get $d) (i32.const 2))))))
+          (local.set $inv (f64.div (f64.const 1) (f64.mul (local.get $sg) (local.get $sg))))
+          (local.set $G (f64.add (local.get $G) (f64.mul (f64.mul (local.get $diff) (local.get $diff)) (f64.mul (local.get $inv) (f64.const 0.5)))))
+          (f32.store (i32.add (local.get $dO) (local.get $p)) (f32.demote_f64
+            (f64.mul (f64.neg (f64.mul (local.get $diff) (local.get $inv))) (f64.sub (f64.const 1) (f64.mul (local.get $t) (local.get $t))))))
+          (f32.store (i32.add (local.get $dS) (i32.shl (local.get $d) (i32.const 2))) (f32.demote_f64 (f64.sub
+            (f64.promote_f32 (f32.load (i32.add (local.get $dS) (i32.shl (local.get $d) (i32.const 2)))))
+            (f64.div (f64.mul (f64.mul (local.get $diff) (local.get $diff)) (local.get $inv)) (local.get $sg))))))
+        (else (f32.store (i32.add (local.get $dO) (local.get $p)) (f32.const 0))))
+      (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $dLoop)))
+    (local.set $s (i32.const 0))
+    (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
+      (local.set $start (i32.add (local.get $row) (i32.shl (i32.load (i32.add (local.get $spans) (i32.shl (local.get $s) (i32.const 3)))) (i32.const 2))))
+      (local.set $end (i32.add (local.get $start) (i32.shl (i32.load offset=4 (i32.add (local.get $spans) (i32.shl (local.get $s) (i32.const 3)))) (i32.const 2))))
+      (local.set $m (f64.const -inf)) (local.set $p (local.get $start))
+      (block $mDone (loop $mLoop (br_if $mDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $m (f64.max (local.get $m) (f64.promote_f32 (f32.load (i32.add (local.get $o) (local.get $p))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $mLoop)))
+      (local.set $sum (f64.const 0)) (local.set $xo (f64.const 0)) (local.set $p (local.get $start))
+      (block $eDone (loop $eLoop (br_if $eDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $v (f64.promote_f32 (f32.load (i32.add (local.get $o) (local.get $p)))))
+        (local.set $e (call $fexp (f64.sub (local.get $v) (local.get $m))))
+        (f32.store (i32.add (local.get $dO) (local.get $p)) (f32.demote_f64 (local.get $e)))
+        (local.set $sum (f64.add (local.get $sum) (local.get $e)))
+        (local.set $xo (f64.add (local.get $xo) (f64.mul (local.get $v) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $p)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $eLoop)))
+      (local.set $CE (f64.add (local.get $CE) (f64.sub (f64.add (local.get $m) (call $log (local.get $sum))) (local.get $xo))))
+      (local.set $p (local.get $start))
+      (block $gDone (loop $gLoop (br_if $gDone (i32.ge_u (local.get $p) (local.get $end)))
+        (f32.store (i32.add (local.get $dO) (local.get $p)) (f32.demote_f64 (f64.sub
+          (f64.div (f64.promote_f32 (f32.load (i32.add (local.get $dO) (local.get $p)))) (local.get $sum))
+          (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $p)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop)))
+    (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop)))
+  (f32.store (local.get $res) (f32.demote_f64 (local.get $G)))
+  (f32.store offset=4 (local.get $res) (f32.demote_f64 (local.get $CE))))`;
+
 export function gemmWat(opts: GemmWatOptions = {}): string {
   const mr = opts.rows ?? 4;
   const kc = opts.kChunk ?? 256;
@@ -299,5 +379,5 @@ export function gemmWat(opts: GemmWatOptions = {}): string {
       (local.set $cp (i32.add (local.get $cp) (local.get $N4)))
       (br $il)))
     (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $l1))))`;
-  return `(module\n(import "env" "memory" (memory 1))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${driver}\n)\n`;
+  return `(module\n(import "env" "memory" (memory 1))\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${driver}\n)\n`;
 }
