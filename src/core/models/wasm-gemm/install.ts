@@ -133,6 +133,17 @@ function product(
   return out;
 }
 
+/** Run f with the (start, width) span pairs copied into the backend's heap for the call. */
+function withSpanTable(be: WasmBackendLike, spans: number[], f: (table: number) => void): void {
+  const table = be.wasm._malloc(4 * Math.max(1, spans.length));
+  try {
+    new Int32Array(be.wasm.asm!.memory!.buffer, table, spans.length).set(spans);
+    f(table);
+  } finally {
+    be.wasm._free(table);
+  }
+}
+
 interface KernelArgs {
   inputs: Record<string, tf.TensorInfo | undefined>;
   backend: unknown;
@@ -237,13 +248,7 @@ export async function installWasmGemm(): Promise<WasmGemmStatus> {
       const [B, D] = inputs.x.shape;
       const S = spans.length / 2;
       const out = be.makeOutput([B, S], 'float32');
-      const table = be.wasm._malloc(4 * Math.max(1, spans.length));
-      try {
-        new Int32Array(be.wasm.asm!.memory!.buffer, table, spans.length).set(spans);
-        ex.spanMax(ptr(inputs.x), ptr(out), B, D, table, S);
-      } finally {
-        be.wasm._free(table);
-      }
+      withSpanTable(be, spans, (table) => ex.spanMax(ptr(inputs.x), ptr(out), B, D, table, S));
       return out;
     },
   });
@@ -255,14 +260,10 @@ export async function installWasmGemm(): Promise<WasmGemmStatus> {
       const spans = attrs.spans as number[];
       const [B, D] = inputs.o.shape;
       const outs = [be.makeOutput([2], 'float32'), be.makeOutput([B, D], 'float32'), be.makeOutput([D], 'float32')];
-      const table = be.wasm._malloc(4 * Math.max(1, spans.length));
-      try {
-        new Int32Array(be.wasm.asm!.memory!.buffer, table, spans.length).set(spans);
+      withSpanTable(be, spans, (table) =>
         ex.tvaeRecon(ptr(inputs.o), ptr(inputs.x), ptr(inputs.sigma), ptr(inputs.mask), table, spans.length / 2, B, D,
-          ptr(outs[1]), ptr(outs[2]), ptr(outs[0]));
-      } finally {
-        be.wasm._free(table);
-      }
+          ptr(outs[1]), ptr(outs[2]), ptr(outs[0])),
+      );
       return outs;
     },
   });

@@ -63,6 +63,18 @@ function expectClose(got: tf.Tensor, want: Float64Array): void {
   expect(worst).toBeLessThan(1e-4);
 }
 
+/** tanh, softmax(3), tanh, softmax(6) over 11 columns; `withPair` appends a softmax(2) (13 columns). */
+function testLayout(withPair: boolean): SpanLayout {
+  const spans = [
+    { start: 0, width: 1, activation: 'tanh' },
+    { start: 1, width: 3, activation: 'softmax' },
+    { start: 4, width: 1, activation: 'tanh' },
+    { start: 5, width: 6, activation: 'softmax' },
+    ...(withPair ? [{ start: 11, width: 2, activation: 'softmax' }] : []),
+  ];
+  return new SpanLayout(spans as never, withPair ? 13 : 11);
+}
+
 let seed = 1;
 const rand = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed++);
 
@@ -176,14 +188,7 @@ describe('wasm matrix product (relaxed SIMD)', () => {
   });
 
   it('span maxima match a per-span slice and max (NaN kept)', () => {
-    const spans = [
-      { start: 0, width: 1, activation: 'tanh' as const },
-      { start: 1, width: 3, activation: 'softmax' as const },
-      { start: 4, width: 1, activation: 'tanh' as const },
-      { start: 5, width: 6, activation: 'softmax' as const },
-      { start: 11, width: 2, activation: 'softmax' as const },
-    ];
-    const layout = new SpanLayout(spans as never, 13);
+    const layout = testLayout(true);
     tf.tidy(() => {
       const x = rand([9, 13]);
       const got = layout.spanMax(x as tf.Tensor2D).arraySync() as number[][];
@@ -216,13 +221,7 @@ describe('wasm matrix product (relaxed SIMD)', () => {
   });
 
   it('the fused tVAE reconstruction loss and its gradients match the tfjs form', () => {
-    const spans = [
-      { start: 0, width: 1, activation: 'tanh' as const },
-      { start: 1, width: 3, activation: 'softmax' as const },
-      { start: 4, width: 1, activation: 'tanh' as const },
-      { start: 5, width: 6, activation: 'softmax' as const },
-    ];
-    const L = new SpanLayout(spans as never, 11);
+    const L = testLayout(false);
     tf.tidy(() => {
       const B = 7;
       const out = tf.mul(rand([B, 11]), 3) as tf.Tensor2D;
