@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { GEMM_WASM_BASE64 } from './binary';
 
 /**
- * Replaces the wasm backend's BatchMatMul and _FusedMatMul kernels with Doppel's relaxed-SIMD product
- * (see wat.ts for why). Cases it does not cover (non-float, rank > 3, mismatched batches, PReLU and other
- * activations, odd bias shapes) go to the kernels tfjs registered, unchanged.
+ * Doppel's kernels on the tfjs wasm backend (the module's text and the why are in wat.ts):
+ * - BatchMatMul and _FusedMatMul go to the relaxed-SIMD product. Cases it does not cover (non-float,
+ *   rank > 3, mismatched batches, PReLU and other activations, odd bias shapes) go to tfjs's kernels.
+ * - New kernels the generators call when wasmKernelsActive(): ADAM_STEP, SPAN_MAX, ACTIVATION_GRAD,
+ *   TVAE_RECON.
+ * - Identity and same-type Cast share the input's data instead of copying it (any engine).
  */
 
 interface GemmExports {
