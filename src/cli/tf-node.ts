@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import v8 from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import type { HelperFactory } from '../core/models/wasm-gemm/parallel';
 import { initBackend } from '../core/models/backend';
 import type { BackendName, BackendPreference } from '../core/models/types';
 
@@ -14,6 +17,20 @@ export function wasmDistDir(): string {
   } catch {
     return path.resolve(process.cwd(), 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep;
   }
+}
+
+/**
+ * The product helper thread (wasm-gemm/parallel.ts) as a worker_threads worker, unref'd so it never keeps
+ * the process alive. None on one core, or with DOPPEL_THREADS=1.
+ */
+function nodeProductHelper(): HelperFactory | undefined {
+  if (os.cpus().length < 2 || process.env.DOPPEL_THREADS === '1') return undefined;
+  return (source, message) => {
+    const w = new Worker(source, { eval: true });
+    w.unref();
+    w.postMessage(message);
+    return { stop: () => void w.terminate() };
+  };
 }
 
 /**
@@ -31,7 +48,7 @@ export async function initNodeBackend(pref: BackendPreference = 'wasm'): Promise
   const p: BackendPreference = pref === 'webgpu' ? 'webgpu' : pref;
   let name: BackendName;
   try {
-    name = await initBackend(p === 'auto' ? 'wasm' : p, { wasmPaths: wasmDistDir() });
+    name = await initBackend(p === 'auto' ? 'wasm' : p, { wasmPaths: wasmDistDir(), productHelper: nodeProductHelper() });
   } catch (e) {
     if (pref === 'auto') name = await initBackend('cpu');
     else throw e;

@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendName, BackendPreference } from './types';
 import { installWasmGemm } from './wasm-gemm/install';
+import type { HelperFactory } from './wasm-gemm/parallel';
 
 interface GpuAdapterLike {
   info?: { isFallbackAdapter?: boolean };
@@ -65,7 +66,7 @@ async function trySet(name: BackendName): Promise<boolean> {
  */
 export async function initBackend(
   pref: BackendPreference,
-  opts: { wasmPaths?: string | Record<string, string> } = {},
+  opts: { wasmPaths?: string | Record<string, string>; productHelper?: HelperFactory } = {},
 ): Promise<BackendName> {
   // Paths matter only before the wasm module first loads.
   if (opts.wasmPaths && !tf.findBackend('wasm')) setWasmPaths(opts.wasmPaths as string);
@@ -77,7 +78,7 @@ export async function initBackend(
   }
   if (pref === 'wasm') {
     if (!(await trySet('wasm'))) throw new Error('wasm backend unavailable: the WebAssembly module could not be loaded (choose cpu)');
-    await installWasmGemm();
+    await installWasmGemm({ helper: opts.productHelper });
     return 'wasm';
   }
   if (pref === 'cpu') {
@@ -86,7 +87,7 @@ export async function initBackend(
   }
   if ((await hasHardwareWebGPU()) && (await registerWebGPU()) && (await trySet('webgpu'))) return 'webgpu';
   if (await trySet('wasm')) {
-    await installWasmGemm();
+    await installWasmGemm({ helper: opts.productHelper });
     return 'wasm';
   }
   if (await trySet('cpu')) return 'cpu';

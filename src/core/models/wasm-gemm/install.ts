@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { GEMM_WASM_BASE64 } from './binary';
+import { GEMM_SHARED_WASM_BASE64, GEMM_WASM_BASE64 } from './binary';
+import { ProductHelper, type HelperFactory } from './parallel';
 
 /**
  * Doppel's kernels on the tfjs wasm backend (the module's text and the why are in wat.ts):
@@ -19,6 +20,7 @@ interface GemmExports {
   activationGrad(dy: number, y: number, out: number, n: number, alpha: number): void;
   tvaeRecon(o: number, x: number, sigma: number, mask: number, spans: number, S: number, B: number, D: number,
     dO: number, dS: number, res: number): void;
+  flush(src: number, dst: number, n: number): number;
 }
 
 /** Kernel names of the other fused steps (wasm only; callers check wasmKernelsActive()). */
@@ -48,9 +50,12 @@ export type WasmGemmStatus = 'active' | 'unsupported' | 'not-installed';
 let compiled: WebAssembly.Module | null = null;
 let status: WasmGemmStatus = 'not-installed';
 const instances = new WeakMap<object, GemmExports | null>();
+let helper: ProductHelper | null = null;
+/** Products of at least this many multiply-adds are split with the helper thread (copies and wake-up cost ~50 µs). */
+const PARALLEL_MIN_MACS = 4_000_000;
 
-function bytes(): Uint8Array<ArrayBuffer> {
-  const bin = atob(GEMM_WASM_BASE64);
+function bytes(b64 = GEMM_WASM_BASE64): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
   const out = new Uint8Array(new ArrayBuffer(bin.length));
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
@@ -93,6 +98,26 @@ function dims(shape: number[], transposed: boolean): { batch: number; outer: num
   return transposed ? { batch, outer: c, inner: r } : { batch, outer: r, inner: c };
 }
 
+interface ProductCall {
+  backend: WasmBackendLike;
+  ex: GemmExports;
+  M: number;
+  N: number;
+  K: number;
+  /** Batch sizes of A and B (1 = broadcast) and of C. */
+  batchA: number;
+  batchB: number;
+  batch: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  a: number;
+  b: number;
+  c: number;
+  bias: number;
+  act: number;
+  alpha: number;
+}
+
 function product(
   backend: WasmBackendLike,
   a: tf.TensorInfo,
@@ -115,25 +140,60 @@ function product(
   const ex = exportsFor(backend);
   if (!ex) return null;
   const batch = Math.max(da.batch, db.batch);
-  const shape = a.shape.length === 3 || b.shape.length === 3 ? [batch, M, N] : [M, N];
-  const out = backend.makeOutput(shape, 'float32');
+  const out = backend.makeOutput(a.shape.length === 3 || b.shape.length === 3 ? [batch, M, N] : [M, N], 'float32');
   const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-  const [aPtr, bPtr, cPtr] = [ptr(a), ptr(b), ptr(out)];
-  const biasPtr = bias ? ptr(bias) : 0;
-  const [sai, sak] = transposeA ? [4, 4 * M] : [4 * K, 4];
-  const scratch = transposeB && K * N > 0 ? backend.wasm._malloc(4 * K * N) : 0;
+  // Operands with subnormals (from other kernels) are multiplied from a flushed copy: x86 runs arithmetic
+  // on subnormals through microcode (~250× slower products). The scan costs ~1% of the product.
+  const copies: number[] = [];
+  const operand = (t: tf.TensorInfo, n: number) => {
+    const p = ptr(t);
+    if (!n || !ex.flush(p, 0, n)) return p;
+    const copy = backend.wasm._malloc(4 * n);
+    ex.flush(p, copy, n);
+    copies.push(copy);
+    return copy;
+  };
   try {
-    for (let t = 0; t < batch; t++) {
-      const at = aPtr + (da.batch === 1 ? 0 : t * 4 * M * K);
-      let bt = bPtr + (db.batch === 1 ? 0 : t * 4 * K * N);
-      if (scratch && (t === 0 || db.batch !== 1)) ex.transpose(bt, scratch, N, K);
+    run({
+      backend, ex, M, N, K, batchA: da.batch, batchB: db.batch, batch, transposeA, transposeB,
+      a: operand(a, da.batch * M * K), b: operand(b, db.batch * K * N), c: ptr(out), bias: bias ? ptr(bias) : 0, act, alpha,
+    });
+  } finally {
+    for (const p of copies) backend.wasm._free(p);
+  }
+  return out;
+}
+
+function run(p: ProductCall): void {
+  const { backend, ex, M, N, K } = p;
+  const [sai, sak] = p.transposeA ? [4, 4 * M] : [4 * K, 4];
+  const scratch = p.transposeB && K * N > 0 ? backend.wasm._malloc(4 * K * N) : 0;
+  try {
+    if (helper && p.batch === 1 && M >= 16 && M * N * K >= PARALLEL_MIN_MACS) {
+      // The helper takes the lower half of the rows (views made after the malloc above: growth detaches).
+      const from = (M >> 3) << 2;
+      const heap = new Float32Array(backend.wasm.asm!.memory!.buffer);
+      helper.start({
+        a: heap.subarray(p.a / 4, p.a / 4 + M * K),
+        b: heap.subarray(p.b / 4, p.b / 4 + K * N),
+        bias: p.bias ? heap.subarray(p.bias / 4, p.bias / 4 + N) : null,
+        M, N, K, transposeA: p.transposeA, transposeB: p.transposeB, act: p.act, alpha: p.alpha, from,
+      });
+      if (scratch) ex.transpose(p.b, scratch, N, K);
+      ex.gemm(p.a, scratch || p.b, p.c, from, N, K, sai, sak, p.bias, p.act, p.alpha);
+      helper.finish(new Float32Array(backend.wasm.asm!.memory!.buffer, p.c, M * N));
+      return;
+    }
+    for (let t = 0; t < p.batch; t++) {
+      const at = p.a + (p.batchA === 1 ? 0 : t * 4 * M * K);
+      let bt = p.b + (p.batchB === 1 ? 0 : t * 4 * K * N);
+      if (scratch && (t === 0 || p.batchB !== 1)) ex.transpose(bt, scratch, N, K);
       if (scratch) bt = scratch;
-      ex.gemm(at, bt, cPtr + t * 4 * M * N, M, N, K, sai, sak, biasPtr, act, alpha);
+      ex.gemm(at, bt, p.c + t * 4 * M * N, M, N, K, sai, sak, p.bias, p.act, p.alpha);
     }
   } finally {
     if (scratch) backend.wasm._free(scratch);
   }
-  return out;
 }
 
 /** Run f with the (start, width) span pairs copied into the backend's heap for the call. */
@@ -165,7 +225,7 @@ function override(name: string, make: (original: tf.KernelFunc) => tf.KernelFunc
  * Install once the wasm backend is registered. Returns 'active' when the product runs here, 'unsupported'
  * when this engine lacks relaxed SIMD (tfjs's own kernels stay).
  */
-export async function installWasmGemm(): Promise<WasmGemmStatus> {
+export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Promise<WasmGemmStatus> {
   if (status !== 'not-installed') return status;
   // For A/B benchmarks: DOPPEL_TFJS_KERNELS=1 keeps every tfjs kernel as registered.
   if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DOPPEL_TFJS_KERNELS === '1') {
@@ -195,6 +255,13 @@ export async function installWasmGemm(): Promise<WasmGemmStatus> {
     return status;
   }
   compiled = await WebAssembly.compile(bytes());
+  if (opts.helper && typeof SharedArrayBuffer !== 'undefined') {
+    try {
+      helper = new ProductHelper(await WebAssembly.compile(bytes(GEMM_SHARED_WASM_BASE64)), opts.helper);
+    } catch {
+      helper = null; // e.g. no shared WebAssembly.Memory here: one thread
+    }
+  }
   override(tf.BatchMatMul, (original) => (args) => {
     const { inputs, backend, attrs } = args as unknown as KernelArgs;
     const r = product(backend as WasmBackendLike, inputs.a!, inputs.b!, !!attrs?.transposeA, !!attrs?.transposeB, undefined, 0, 0);
@@ -297,4 +364,9 @@ export function fusedAdamAvailable(): boolean {
 /** For the benchmark and the UI's backend line. */
 export function wasmGemmStatus(): WasmGemmStatus {
   return status;
+}
+
+/** Threads large products use: 2 with the helper thread, else 1. */
+export function productThreads(): number {
+  return status === 'active' && helper ? 2 : 1;
 }

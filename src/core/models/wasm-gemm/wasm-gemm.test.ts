@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../../cli/tf-node';
-import { assembleGemm } from './assemble';
-import { GEMM_WASM_BASE64 } from './binary';
-import { fusedAdamAvailable, wasmGemmStatus } from './install';
+import { readFileSync } from 'node:fs';
+import { binarySource } from './assemble';
+import os from 'node:os';
+import { fusedAdamAvailable, productThreads, wasmGemmStatus } from './install';
 import { Adam } from '../training';
 import { dense } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
@@ -80,8 +81,7 @@ const rand = (shape: number[]) => tf.randomNormal(shape, 0, 1, 'float32', seed++
 
 describe('wasm matrix product (relaxed SIMD)', () => {
   it('the committed binary is the assembly of wat.ts', async () => {
-    const built = await assembleGemm();
-    expect(Buffer.from(built).toString('base64')).toBe(GEMM_WASM_BASE64);
+    expect(readFileSync(new URL('./binary.ts', import.meta.url), 'utf8')).toBe(await binarySource());
   });
 
   it('is active on the Node wasm backend', () => {
@@ -127,6 +127,35 @@ describe('wasm matrix product (relaxed SIMD)', () => {
           const y = tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation, leakyreluAlpha: 0.1 });
           expectClose(y, reference(a, b, false, false, bias, activation, 0.1));
         });
+  });
+
+  it('splits large products with the helper thread, to the same numbers', () => {
+    expect(productThreads()).toBe(os.cpus().length >= 2 ? 2 : 1);
+    // ≥ 4M multiply-adds each, odd row counts (the helper takes rows from a multiple of 4)
+    for (const [M, N, K] of [[37, 301, 400], [150, 133, 260]])
+      for (const tA of [false, true])
+        for (const tB of [false, true])
+          tf.tidy(() => {
+            const a = rand(tA ? [K, M] : [M, K]);
+            const b = rand(tB ? [N, K] : [K, N]);
+            const bias = rand([N]);
+            const y = tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: tA, transposeB: tB, bias, activation: 'leakyrelu' });
+            expectClose(y, reference(a, b, tA, tB, bias, 'leakyrelu', 0.2));
+          });
+  });
+
+  it('writes subnormal results as 0 (x86 runs arithmetic on them ~250× slower), NaN stays NaN', () => {
+    tf.tidy(() => {
+      const a = tf.tensor2d([[1e-20, 1e-20, 1e-20, 1e-20, NaN]], [1, 5]);
+      const b = tf.concat([tf.fill([4, 9], 1e-20), tf.zeros([1, 9])]) as tf.Tensor2D;
+      const y = tf.matMul(tf.slice(a, [0, 0], [1, 4]), tf.slice(b, [0, 0], [4, 9])).dataSync();
+      expect(Array.from(y)).toEqual(new Array(9).fill(0)); // 4e-40 would be subnormal
+      expect(Array.from(tf.matMul(a, b).dataSync()).every(Number.isNaN)).toBe(true);
+      // A subnormal operand is multiplied as 0, and the tensor itself is left as it was.
+      const sub = tf.tensor2d([[1e-39, 2, 3]]);
+      expect(Array.from(tf.matMul(sub, tf.ones([3, 4]) as tf.Tensor2D).dataSync())).toEqual([5, 5, 5, 5]);
+      expect(sub.dataSync()[0]).toBeCloseTo(1e-39, 45);
+    });
   });
 
   it('handles batches, including a broadcast operand', () => {
@@ -248,6 +277,10 @@ describe('wasm matrix product (relaxed SIMD)', () => {
       const want = tf.valueAndGrads(reference)([out, sigma]);
       expect(fused.value.dataSync()[0]).toBeCloseTo(want.value.dataSync()[0], 3);
       fused.grads.forEach((g, i) => expectClose(g, Float64Array.from(want.grads[i].dataSync())));
+      // A confident span: softmax terms of e^-100 are written as 0, not as subnormals.
+      const sure = tf.tensor2d([[0, 100, 0, 0, 0, 100, 0, 0, 0, 0, 0]]);
+      const grad = tf.grad((o: tf.Tensor) => reconstruction(o as tf.Tensor2D, tf.slice(x, [0, 0], [1, 11]) as tf.Tensor2D, sigma, L))(sure);
+      expect(Array.from(grad.dataSync()).every((g) => g === 0 || Math.abs(g) >= 1.1754943508222875e-38)).toBe(true);
     });
     L.dispose();
   });

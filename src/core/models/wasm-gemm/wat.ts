@@ -20,9 +20,21 @@ export interface GemmWatOptions {
   rows?: number;
   /** Rows of B per K chunk. */
   kChunk?: number;
+  /** Import a shared memory (the helper thread's copy of the module, see parallel.ts). */
+  shared?: boolean;
 }
 
 const ZERO = '(v128.const f32x4 0 0 0 0)';
+/** float32's smallest normal number. */
+const FLT_MIN = '1.1754943508222875e-38';
+
+/**
+ * A vector with its subnormal lanes set to 0 (NaN kept). wasm cannot set the CPU's flush-to-zero mode, and
+ * x86 runs arithmetic on subnormals through microcode: one subnormal operand made a product ~250× slower.
+ */
+function ftz(v: string): string {
+  return `(v128.andnot ${v} (f32x4.lt (f32x4.abs ${v}) (v128.const f32x4 ${FLT_MIN} ${FLT_MIN} ${FLT_MIN} ${FLT_MIN})))`;
+}
 
 function kernel(mr: number, nv: number): string {
   const L: string[] = [];
@@ -77,10 +89,11 @@ function kernel(mr: number, nv: number): string {
       `(local.set ${x} (v128.bitselect (f32x4.mul (local.get ${x}) (local.get $al)) (local.get ${x}) (f32x4.lt (local.get ${x}) ${ZERO})))`,
   );
   L.push('))');
+  // Subnormal results become 0 (NaN is kept): one subnormal operand made a product ~250× slower here.
   for (let r = 0; r < mr; r++)
     for (let v = 0; v < nv; v++)
       L.push(
-        `(v128.store offset=${16 * v} (i32.add (local.get $c) (i32.mul (local.get $N4) (i32.const ${r}))) (local.get ${acc(r, v)}))`,
+        `(v128.store offset=${16 * v} (i32.add (local.get $c) (i32.mul (local.get $N4) (i32.const ${r}))) ${ftz(`(local.get ${acc(r, v)})`)})`,
       );
   L.push(')');
   return L.join('\n');
@@ -135,7 +148,7 @@ const SCALAR = `(func $k1x1 (param $a i32) (param $b i32) (param $c i32) (param 
   (if (i32.eq (local.get $act) (i32.const 1)) (then (if (f32.lt (local.get $s) (f32.const 0)) (then (local.set $s (f32.const 0))))))
   (if (i32.eq (local.get $act) (i32.const 2)) (then (if (f32.lt (local.get $s) (f32.const 0))
     (then (local.set $s (f32.mul (local.get $s) (local.get $alpha)))))))
-  (f32.store (local.get $c) (local.get $s)))`;
+  (f32.store (local.get $c) (select (f32.const 0) (local.get $s) (f32.lt (f32.abs (local.get $s)) (f32.const ${FLT_MIN})))))`;
 
 /** i8x16.shuffle byte indices for picking float lanes (0–3 from the first operand, 4–7 from the second). */
 function lanes(...l: number[]): string {
@@ -209,6 +222,8 @@ const ADAM = `(func (export "adam") (param $w i32) (param $g i32) (param $m i32)
     (local.set $M (f32x4.add (f32x4.mul (local.get $B1) (v128.load (i32.add (local.get $m) (local.get $o)))) (f32x4.mul (local.get $C1) (local.get $G))))
     (local.set $V (f32x4.add (f32x4.mul (local.get $B2) (v128.load (i32.add (local.get $v) (local.get $o))))
       (f32x4.mul (local.get $C2) (f32x4.mul (local.get $G) (local.get $G)))))
+    (local.set $M ${ftz('(local.get $M)')})
+    (local.set $V ${ftz('(local.get $V)')})
     (v128.store (i32.add (local.get $mo) (local.get $o)) (local.get $M))
     (v128.store (i32.add (local.get $vo) (local.get $o)) (local.get $V))
     (v128.store (i32.add (local.get $wo) (local.get $o)) (f32x4.sub (local.get $W)
@@ -222,6 +237,8 @@ const ADAM = `(func (export "adam") (param $w i32) (param $g i32) (param $m i32)
       (f32.mul (f32.sub (f32.const 1) (local.get $b1)) (local.get $gs))))
     (local.set $vs (f32.add (f32.mul (local.get $b2) (f32.load (i32.add (local.get $v) (local.get $o))))
       (f32.mul (f32.sub (f32.const 1) (local.get $b2)) (f32.mul (local.get $gs) (local.get $gs)))))
+    (local.set $ms (select (f32.const 0) (local.get $ms) (f32.lt (f32.abs (local.get $ms)) (f32.const ${FLT_MIN}))))
+    (local.set $vs (select (f32.const 0) (local.get $vs) (f32.lt (f32.abs (local.get $vs)) (f32.const ${FLT_MIN}))))
     (f32.store (i32.add (local.get $mo) (local.get $o)) (local.get $ms))
     (f32.store (i32.add (local.get $vo) (local.get $o)) (local.get $vs))
     (f32.store (i32.add (local.get $wo) (local.get $o)) (f32.sub (local.get $ws)
@@ -254,8 +271,9 @@ const ACTIVATION_GRAD = `(func (export "activationGrad") (param $dy i32) (param 
   (block $done (loop $vec (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
     (local.set $o (i32.shl (local.get $i) (i32.const 2)))
     (local.set $G (v128.load (i32.add (local.get $dy) (local.get $o))))
-    (v128.store (i32.add (local.get $out) (local.get $o)) (v128.bitselect (local.get $G) (f32x4.mul (local.get $G) (local.get $A))
+    (local.set $G (v128.bitselect (local.get $G) (f32x4.mul (local.get $G) (local.get $A))
       (f32x4.gt (v128.load (i32.add (local.get $y) (local.get $o))) ${ZERO})))
+    (v128.store (i32.add (local.get $out) (local.get $o)) ${ftz('(local.get $G)')})
     (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $vec)))
   (block $done1 (loop $one (br_if $done1 (i32.ge_u (local.get $i) (local.get $n)))
     (local.set $o (i32.shl (local.get $i) (i32.const 2)))
@@ -274,6 +292,9 @@ const ACTIVATION_GRAD = `(func (export "activationGrad") (param $dy i32) (param 
 const TVAE_RECON = `
 ;; exp(x) = 2^k·e^r, k = round(x/ln 2), |r| ≤ ln2/2, e^r by its Taylor polynomial to r^7 (relative error
 ;; < 1e-9, well inside float32); x clamped to ±700 so 2^k stays a normal double.
+;; float32 of x, 0 where it would be subnormal (see ftz() in wat.ts)
+(func $demote (param $x f64) (result f32)
+  (select (f32.const 0) (f32.demote_f64 (local.get $x)) (f64.lt (f64.abs (local.get $x)) (f64.const ${FLT_MIN}))))
 (func $fexp (param $x f64) (result f64) (local $k f64) (local $r f64)
   (local.set $x (f64.min (f64.max (local.get $x) (f64.const -700)) (f64.const 700)))
   (local.set $k (f64.nearest (f64.mul (local.get $x) (f64.const 1.4426950408889634))))
@@ -309,9 +330,9 @@ const TVAE_RECON = `
           (local.set $sg (f64.promote_f32 (f32.load (i32.add (local.get $sigma) (i32.shl (local.get $d) (i32.const 2))))))
           (local.set $inv (f64.div (f64.const 1) (f64.mul (local.get $sg) (local.get $sg))))
           (local.set $G (f64.add (local.get $G) (f64.mul (f64.mul (local.get $diff) (local.get $diff)) (f64.mul (local.get $inv) (f64.const 0.5)))))
-          (f32.store (i32.add (local.get $dO) (local.get $p)) (f32.demote_f64
+          (f32.store (i32.add (local.get $dO) (local.get $p)) (call $demote
             (f64.mul (f64.neg (f64.mul (local.get $diff) (local.get $inv))) (f64.sub (f64.const 1) (f64.mul (local.get $t) (local.get $t))))))
-          (f32.store (i32.add (local.get $dS) (i32.shl (local.get $d) (i32.const 2))) (f32.demote_f64 (f64.sub
+          (f32.store (i32.add (local.get $dS) (i32.shl (local.get $d) (i32.const 2))) (call $demote (f64.sub
             (f64.promote_f32 (f32.load (i32.add (local.get $dS) (i32.shl (local.get $d) (i32.const 2)))))
             (f64.div (f64.mul (f64.mul (local.get $diff) (local.get $diff)) (local.get $inv)) (local.get $sg))))))
         (else (f32.store (i32.add (local.get $dO) (local.get $p)) (f32.const 0))))
@@ -328,14 +349,14 @@ const TVAE_RECON = `
       (block $eDone (loop $eLoop (br_if $eDone (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $v (f64.promote_f32 (f32.load (i32.add (local.get $o) (local.get $p)))))
         (local.set $e (call $fexp (f64.sub (local.get $v) (local.get $m))))
-        (f32.store (i32.add (local.get $dO) (local.get $p)) (f32.demote_f64 (local.get $e)))
+        (f32.store (i32.add (local.get $dO) (local.get $p)) (call $demote (local.get $e)))
         (local.set $sum (f64.add (local.get $sum) (local.get $e)))
         (local.set $xo (f64.add (local.get $xo) (f64.mul (local.get $v) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $p)))))))
         (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $eLoop)))
       (local.set $CE (f64.add (local.get $CE) (f64.sub (f64.add (local.get $m) (call $log (local.get $sum))) (local.get $xo))))
       (local.set $p (local.get $start))
       (block $gDone (loop $gLoop (br_if $gDone (i32.ge_u (local.get $p) (local.get $end)))
-        (f32.store (i32.add (local.get $dO) (local.get $p)) (f32.demote_f64 (f64.sub
+        (f32.store (i32.add (local.get $dO) (local.get $p)) (call $demote (f64.sub
           (f64.div (f64.promote_f32 (f32.load (i32.add (local.get $dO) (local.get $p)))) (local.get $sum))
           (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $p)))))))
         (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))
@@ -343,6 +364,32 @@ const TVAE_RECON = `
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop)))
   (f32.store (local.get $res) (f32.demote_f64 (local.get $G)))
   (f32.store offset=4 (local.get $res) (f32.demote_f64 (local.get $CE))))`;
+
+/**
+ * Copy n floats with subnormals set to 0 (NaN kept), returning how many were subnormal; with dst = 0 only
+ * count. An operand from another kernel (tfjs's Exp, a tiny gradient) may hold subnormals.
+ */
+const FLUSH = `(func (export "flush") (param $src i32) (param $dst i32) (param $n i32) (result i32)
+  (local $i i32) (local $o i32) (local $n4 i32) (local $v v128) (local $m v128) (local $count v128) (local $s f32) (local $extra i32)
+  (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+  (block $done (loop $vec (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+    (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $v (v128.load (i32.add (local.get $src) (local.get $o))))
+    (local.set $m (f32x4.lt (f32x4.abs (local.get $v)) (v128.const f32x4 ${FLT_MIN} ${FLT_MIN} ${FLT_MIN} ${FLT_MIN})))
+    ;; zero stays zero: count only lanes that are tiny but not 0
+    (local.set $m (v128.and (local.get $m) (f32x4.ne (local.get $v) ${ZERO})))
+    (local.set $count (i32x4.sub (local.get $count) (local.get $m)))
+    (if (local.get $dst) (then (v128.store (i32.add (local.get $dst) (local.get $o)) (v128.andnot (local.get $v) (local.get $m)))))
+    (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $vec)))
+  (block $done1 (loop $one (br_if $done1 (i32.ge_u (local.get $i) (local.get $n)))
+    (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $s (f32.load (i32.add (local.get $src) (local.get $o))))
+    (if (i32.and (f32.lt (f32.abs (local.get $s)) (f32.const ${FLT_MIN})) (f32.ne (local.get $s) (f32.const 0)))
+      (then (local.set $extra (i32.add (local.get $extra) (i32.const 1))) (local.set $s (f32.const 0))))
+    (if (local.get $dst) (then (f32.store (i32.add (local.get $dst) (local.get $o)) (local.get $s))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $one)))
+  (i32.add (local.get $extra) (i32.add (i32.add (i32x4.extract_lane 0 (local.get $count)) (i32x4.extract_lane 1 (local.get $count)))
+    (i32.add (i32x4.extract_lane 2 (local.get $count)) (i32x4.extract_lane 3 (local.get $count))))))`;
 
 export function gemmWat(opts: GemmWatOptions = {}): string {
   const mr = opts.rows ?? 4;
@@ -379,5 +426,6 @@ export function gemmWat(opts: GemmWatOptions = {}): string {
       (local.set $cp (i32.add (local.get $cp) (local.get $N4)))
       (br $il)))
     (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $l1))))`;
-  return `(module\n(import "env" "memory" (memory 1))\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${driver}\n)\n`;
+  const memory = opts.shared ? '(memory 1 16384 shared)' : '(memory 1)';
+  return `(module\n(import "env" "memory" ${memory})\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${FLUSH}\n${driver}\n)\n`;
 }
