@@ -142,8 +142,9 @@ function product(
   const batch = Math.max(da.batch, db.batch);
   const out = backend.makeOutput(a.shape.length === 3 || b.shape.length === 3 ? [batch, M, N] : [M, N], 'float32');
   const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-  // Operands with subnormals (from other kernels) are multiplied from a flushed copy: x86 runs arithmetic
-  // on subnormals through microcode (~250× slower products). The scan costs ~1% of the product.
+  // Operands holding subnormals (from other kernels) are multiplied from a copy with tiny values as 0 (see
+  // FLT_MIN in wat.ts): x86 runs arithmetic on subnormals through microcode (~250× slower products).
+  // The scan costs ~1% of the product.
   const copies: number[] = [];
   const operand = (t: tf.TensorInfo, n: number) => {
     const p = ptr(t);

@@ -144,7 +144,7 @@ describe('wasm matrix product (relaxed SIMD)', () => {
           });
   });
 
-  it('writes subnormal results as 0 (x86 runs arithmetic on them ~250× slower), NaN stays NaN', () => {
+  it('writes tiny and subnormal results as 0 (x86 runs arithmetic on subnormals ~250× slower), NaN stays NaN', () => {
     tf.tidy(() => {
       const a = tf.tensor2d([[1e-20, 1e-20, 1e-20, 1e-20, NaN]], [1, 5]);
       const b = tf.concat([tf.fill([4, 9], 1e-20), tf.zeros([1, 9])]) as tf.Tensor2D;
@@ -280,7 +280,7 @@ describe('wasm matrix product (relaxed SIMD)', () => {
       // A confident span: softmax terms of e^-100 are written as 0, not as subnormals.
       const sure = tf.tensor2d([[0, 100, 0, 0, 0, 100, 0, 0, 0, 0, 0]]);
       const grad = tf.grad((o: tf.Tensor) => reconstruction(o as tf.Tensor2D, tf.slice(x, [0, 0], [1, 11]) as tf.Tensor2D, sigma, L))(sure);
-      expect(Array.from(grad.dataSync()).every((g) => g === 0 || Math.abs(g) >= 1.1754943508222875e-38)).toBe(true);
+      expect(Array.from(grad.dataSync()).every((g) => g === 0 || Math.abs(g) >= 1e-30)).toBe(true);
     });
     L.dispose();
   });

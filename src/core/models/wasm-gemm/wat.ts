@@ -25,13 +25,16 @@ export interface GemmWatOptions {
 }
 
 const ZERO = '(v128.const f32x4 0 0 0 0)';
-/** float32's smallest normal number. */
-const FLT_MIN = '1.1754943508222875e-38';
-
 /**
- * A vector with its subnormal lanes set to 0 (NaN kept). wasm cannot set the CPU's flush-to-zero mode, and
- * x86 runs arithmetic on subnormals through microcode: one subnormal operand made a product ~250× slower.
+ * Magnitudes below this are written as 0. wasm cannot set the CPU's flush-to-zero mode, and x86 runs
+ * arithmetic on subnormals (< 1.2e-38) through microcode: one subnormal operand made a product ~250×
+ * slower. Flushing at float32's smallest normal was not enough: tfjs's own kernels then scaled such values
+ * (a gradient × 1/batch) into subnormals. 1e-30 leaves eight orders of magnitude of headroom and is far
+ * below anything that moves a weight.
  */
+const FLT_MIN = '1e-30';
+
+/** A vector with its tiny lanes (see FLT_MIN) set to 0, NaN kept. */
 function ftz(v: string): string {
   return `(v128.andnot ${v} (f32x4.lt (f32x4.abs ${v}) (v128.const f32x4 ${FLT_MIN} ${FLT_MIN} ${FLT_MIN} ${FLT_MIN})))`;
 }
@@ -89,7 +92,7 @@ function kernel(mr: number, nv: number): string {
       `(local.set ${x} (v128.bitselect (f32x4.mul (local.get ${x}) (local.get $al)) (local.get ${x}) (f32x4.lt (local.get ${x}) ${ZERO})))`,
   );
   L.push('))');
-  // Subnormal results become 0 (NaN is kept): one subnormal operand made a product ~250× slower here.
+  // Tiny results (below FLT_MIN, which covers every subnormal) become 0; NaN is kept.
   for (let r = 0; r < mr; r++)
     for (let v = 0; v < nv; v++)
       L.push(
@@ -292,7 +295,7 @@ const ACTIVATION_GRAD = `(func (export "activationGrad") (param $dy i32) (param 
 const TVAE_RECON = `
 ;; exp(x) = 2^k·e^r, k = round(x/ln 2), |r| ≤ ln2/2, e^r by its Taylor polynomial to r^7 (relative error
 ;; < 1e-9, well inside float32); x clamped to ±700 so 2^k stays a normal double.
-;; float32 of x, 0 where it would be subnormal (see ftz() in wat.ts)
+;; float32 of x, 0 below FLT_MIN in magnitude (see ftz() in wat.ts)
 (func $demote (param $x f64) (result f32)
   (select (f32.const 0) (f32.demote_f64 (local.get $x)) (f64.lt (f64.abs (local.get $x)) (f64.const ${FLT_MIN}))))
 (func $fexp (param $x f64) (result f64) (local $k f64) (local $r f64)
@@ -366,8 +369,9 @@ const TVAE_RECON = `
   (f32.store offset=4 (local.get $res) (f32.demote_f64 (local.get $CE))))`;
 
 /**
- * Copy n floats with subnormals set to 0 (NaN kept), returning how many were subnormal; with dst = 0 only
- * count. An operand from another kernel (tfjs's Exp, a tiny gradient) may hold subnormals.
+ * Copy n floats with tiny values (below FLT_MIN, so every subnormal) set to 0, NaN kept, returning how many
+ * there were; with dst = 0 only count. An operand from another kernel (tfjs's Exp, a gradient × 1/batch) may
+ * hold subnormals.
  */
 const FLUSH = `(func (export "flush") (param $src i32) (param $dst i32) (param $n i32) (result i32)
   (local $i i32) (local $o i32) (local $n4 i32) (local $v v128) (local $m v128) (local $count v128) (local $s f32) (local $extra i32)
