@@ -14,7 +14,7 @@ import { flag, numberFlag, parseArgs } from '../src/cli/args';
 import { loadCsv } from '../src/cli/commands/profile';
 import { initNodeBackend } from '../src/cli/tf-node';
 import { createGenerator } from '../src/core/models/registry';
-import { wasmGemmStatus } from '../src/core/models/wasm-gemm/install';
+import { productThreads, wasmGemmStatus } from '../src/core/models/wasm-gemm/install';
 import { BROWSER_SWITCHES, browserOptions, browserSummary, formatTable, type BrowserRecord, type SummaryRow } from './browser/options';
 import type { BackendPreference, GeneratorKind, TrainProgress } from '../src/core/models/types';
 import type { TableSchema } from '../src/core/schema/types';
@@ -154,6 +154,7 @@ async function main(): Promise<void> {
     node: process.version,
     // Doppel's relaxed-SIMD wasm kernels (src/core/models/wasm-gemm); DOPPEL_TFJS_KERNELS=1 for tfjs's own.
     doppelKernels: wasmGemmStatus(),
+    productThreads: productThreads(),
     cpus: (await import('node:os')).cpus().length,
     loadAverage,
     results: rows,

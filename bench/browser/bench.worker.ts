@@ -8,7 +8,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { bytesSource, ingest } from '../../src/core/data';
 import { evaluateQuality } from '../../src/core/evaluate';
 import { initBackend } from '../../src/core/models/backend';
-import { wasmGemmStatus } from '../../src/core/models/wasm-gemm/install';
+import { productThreads, wasmGemmStatus } from '../../src/core/models/wasm-gemm/install';
 import { createGenerator } from '../../src/core/models/registry';
 import type { TrainProgress } from '../../src/core/models/types';
 import { takeRows } from '../../src/core/sample/arrow';
@@ -86,6 +86,7 @@ const api = {
           }
         })(),
         doppelKernels: wasmGemmStatus(),
+        productThreads: productThreads(),
       };
 
     let t = performance.now();

@@ -29,6 +29,8 @@ export interface WasmInfo {
   threads: number | null;
   /** Doppel's relaxed-SIMD kernels (src/core/models/wasm-gemm): 'active', or 'unsupported' (tfjs's own). */
   doppelKernels: string;
+  /** Threads Doppel's large products use (2 with the helper thread: cross-origin-isolated pages only). */
+  productThreads: number;
 }
 
 export interface WebGpuInfo {

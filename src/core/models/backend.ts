@@ -46,6 +46,28 @@ async function registerWebGPU(): Promise<boolean> {
   return webgpuRegistered;
 }
 
+/**
+ * The product helper thread (wasm-gemm/parallel.ts) as a Blob worker: only inside a worker (it waits with
+ * Atomics.wait, which a page's main thread may not) of a cross-origin-isolated page (SharedArrayBuffer).
+ */
+function browserProductHelper(): HelperFactory | undefined {
+  const g = globalThis as {
+    crossOriginIsolated?: boolean;
+    WorkerGlobalScope?: unknown;
+    Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void };
+    navigator?: { hardwareConcurrency?: number };
+  };
+  const W = g.Worker;
+  if (!g.crossOriginIsolated || g.WorkerGlobalScope === undefined || !W || (g.navigator?.hardwareConcurrency ?? 1) < 2) return undefined;
+  return (source, message) => {
+    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    const w = new W(url);
+    URL.revokeObjectURL(url);
+    w.postMessage(message);
+    return { stop: () => w.terminate() };
+  };
+}
+
 async function trySet(name: BackendName): Promise<boolean> {
   if (tf.getBackend() === name) {
     await tf.ready();
@@ -68,6 +90,10 @@ export async function initBackend(
   pref: BackendPreference,
   opts: { wasmPaths?: string | Record<string, string>; productHelper?: HelperFactory } = {},
 ): Promise<BackendName> {
+  const productHelper = opts.productHelper ?? browserProductHelper();
+  // With the helper, tfjs's own threaded wasm build (chosen on isolated pages) is not needed: it sized its
+  // pool at half the cores and failed in a minified bundle (bench/README.md). Read when wasm first loads.
+  if (productHelper) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   // Paths matter only before the wasm module first loads.
   if (opts.wasmPaths && !tf.findBackend('wasm')) setWasmPaths(opts.wasmPaths as string);
   if (pref === 'webgpu') {
@@ -78,7 +104,7 @@ export async function initBackend(
   }
   if (pref === 'wasm') {
     if (!(await trySet('wasm'))) throw new Error('wasm backend unavailable: the WebAssembly module could not be loaded (choose cpu)');
-    await installWasmGemm({ helper: opts.productHelper });
+    await installWasmGemm({ helper: productHelper });
     return 'wasm';
   }
   if (pref === 'cpu') {
@@ -87,7 +113,7 @@ export async function initBackend(
   }
   if ((await hasHardwareWebGPU()) && (await registerWebGPU()) && (await trySet('webgpu'))) return 'webgpu';
   if (await trySet('wasm')) {
-    await installWasmGemm({ helper: opts.productHelper });
+    await installWasmGemm({ helper: productHelper });
     return 'wasm';
   }
   if (await trySet('cpu')) return 'cpu';
