@@ -27,9 +27,12 @@ function nodeProductHelper(): HelperFactory | undefined {
   if (os.cpus().length < 2 || process.env.DOPPEL_THREADS === '1') return undefined;
   return (source, message) => {
     const w = new Worker(source, { eval: true });
+    let alive = true;
+    w.on('exit', () => (alive = false));
+    w.on('error', () => (alive = false));
     w.unref();
     w.postMessage(message);
-    return { stop: () => void w.terminate() };
+    return { alive: () => alive, stop: () => void w.terminate() };
   };
 }
 

@@ -54,7 +54,7 @@ function browserProductHelper(): HelperFactory | undefined {
   const g = globalThis as {
     crossOriginIsolated?: boolean;
     WorkerGlobalScope?: unknown;
-    Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void };
+    Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void; onerror: unknown };
     navigator?: { hardwareConcurrency?: number };
   };
   const W = g.Worker;
@@ -63,8 +63,10 @@ function browserProductHelper(): HelperFactory | undefined {
     const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
     const w = new W(url);
     URL.revokeObjectURL(url);
+    let alive = true;
+    w.onerror = () => (alive = false);
     w.postMessage(message);
-    return { stop: () => w.terminate() };
+    return { alive: () => alive, stop: () => ((alive = false), w.terminate()) };
   };
 }
 

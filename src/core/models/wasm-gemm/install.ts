@@ -182,7 +182,10 @@ function run(p: ProductCall): void {
       });
       if (scratch) ex.transpose(p.b, scratch, N, K);
       ex.gemm(p.a, scratch || p.b, p.c, from, N, K, sai, sak, p.bias, p.act, p.alpha);
-      helper.finish(new Float32Array(backend.wasm.asm!.memory!.buffer, p.c, M * N));
+      if (helper.finish(new Float32Array(backend.wasm.asm!.memory!.buffer, p.c, M * N))) return;
+      // The helper thread died: its rows here, and one thread from now on.
+      helper = null;
+      ex.gemm(p.a + from * sai, scratch || p.b, p.c + from * 4 * N, M - from, N, K, sai, sak, p.bias, p.act, p.alpha);
       return;
     }
     for (let t = 0; t < p.batch; t++) {

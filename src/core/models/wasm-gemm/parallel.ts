@@ -12,8 +12,13 @@
  * free of Node and DOM imports.
  */
 
-/** Starts a thread running `source` (plain JS) and posts it one message; `stop` ends it. */
-export type HelperFactory = (source: string, message: unknown) => { stop(): void };
+/** A running helper thread: `alive` turns false if it exits or fails; `stop` ends it. */
+export interface HelperThread {
+  alive(): boolean;
+  stop(): void;
+}
+/** Starts a thread running `source` (plain JS) and posts it one message. */
+export type HelperFactory = (source: string, message: unknown) => HelperThread;
 
 // Control block (Int32 slots): 0 job counter, 1 done counter, then the job's parameters.
 const JOB = 0;
@@ -69,7 +74,7 @@ export class ProductHelper {
   private readonly control = new SharedArrayBuffer(64);
   private readonly c = new Int32Array(this.control);
   private readonly f = new Float32Array(this.control);
-  private readonly thread: { stop(): void };
+  private readonly thread: HelperThread;
   private seq = 0;
   private pending: { job: ProductJob; cOffset: number } | null = null;
 
@@ -113,17 +118,28 @@ export class ProductHelper {
     Atomics.notify(this.c, JOB);
   }
 
-  /** Wait for the helper and copy its rows into `out` (the whole C in the backend's heap). */
-  finish(out: Float32Array): void {
+  /**
+   * Wait for the helper and copy its rows into `out` (the whole C in the backend's heap). False if the
+   * helper thread is gone (the caller then computes those rows itself, and stops using the helper).
+   */
+  finish(out: Float32Array): boolean {
+    const started = Date.now();
     for (;;) {
       const done = Atomics.load(this.c, DONE);
       if (done === this.seq) break;
-      Atomics.wait(this.c, DONE, done);
+      // alive() may lag (Node reports a thread's exit on the event loop), hence also a bound far above any
+      // product's time (the largest here take ~10 ms).
+      if (!this.thread.alive() || Date.now() - started > 30_000) {
+        this.pending = null;
+        return false;
+      }
+      Atomics.wait(this.c, DONE, done, 1000);
     }
     const { job, cOffset } = this.pending!;
     const n = (job.M - job.from) * job.N;
     out.set(new Float32Array(this.memory.buffer, cOffset, n), job.from * job.N);
     this.pending = null;
+    return true;
   }
 
   stop(): void {
