@@ -21,10 +21,11 @@ export function wasmDistDir(): string {
 
 /**
  * The product helper thread (wasm-gemm/parallel.ts) as a worker_threads worker, unref'd so it never keeps
- * the process alive. None on one core, or with DOPPEL_THREADS=1.
+ * the process alive. Opt-in with DOPPEL_THREADS=2: on this project's 2-core boxes it made CTGAN epochs
+ * 10–20% slower for 40% more CPU and tVAE no faster (bench/README.md).
  */
 function nodeProductHelper(): HelperFactory | undefined {
-  if (os.cpus().length < 2 || process.env.DOPPEL_THREADS === '1') return undefined;
+  if (os.cpus().length < 2 || process.env.DOPPEL_THREADS !== '2') return undefined;
   return (source, message) => {
     const w = new Worker(source, { eval: true });
     let alive = true;

@@ -12,6 +12,7 @@ import { fastTanh } from '../layers/dense';
 import { reconstruction } from '../tvae/tvae';
 
 beforeAll(async () => {
+  process.env.DOPPEL_THREADS = '2'; // this file tests the product helper thread too (opt-in elsewhere)
   await initNodeBackend('wasm');
 });
 
