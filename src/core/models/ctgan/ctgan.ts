@@ -12,6 +12,7 @@ import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { Condition, FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
 import { columnMean, dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
+import { randomNormal, randomUniform } from '../layers/random';
 import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
 import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
@@ -154,7 +155,7 @@ export class CTGAN implements Generator {
     this.options.criticDims.forEach((_, i) => {
       const a = dense(h, c[`c${i}/w`] as tf.Variable, c[`c${i}/b`] as tf.Variable, 'linear', 0, inputGrad || i > 0);
       // Dropout 0.5 (inverted scaling), one mask per layer.
-      const m = tf.mul(tf.step(tf.sub(tf.randomUniform(a.shape, 0, 1, 'float32', dropoutSeed + i), 0.5)), 2) as tf.Tensor2D;
+      const m = tf.mul(tf.step(tf.sub(randomUniform(a.shape, 0, 1, dropoutSeed + i), 0.5)), 2) as tf.Tensor2D;
       pre.push(a);
       masks.push(m);
       h = tf.mul(tf.leakyRelu(a, SLOPE), m) as tf.Tensor2D;
@@ -258,11 +259,11 @@ export class CTGAN implements Generator {
               const cond = condTensor(cb);
               const real = tf.tensor2d(buf, [batch, D]);
               const stats: tf.Tensor[] = [];
-              const fake = layout.activate(this.generate(tf.randomNormal([batch, o.noiseDim], 0, 1, 'float32', zSeed) as tf.Tensor2D, cond, stats), o.tau, gSeed);
+              const fake = layout.activate(this.generate(randomNormal([batch, o.noiseDim], zSeed) as tf.Tensor2D, cond, stats), o.tau, gSeed);
               stats.forEach((t) => t.dispose());
               const realP = this.pacify(real, cond);
               const fakeP = this.pacify(fake, cond);
-              const alpha = tf.randomUniform([realP.shape[0], 1], 0, 1, 'float32', aSeed);
+              const alpha = randomUniform([realP.shape[0], 1], 0, 1, aSeed);
               const xhat = tf.add(tf.mul(alpha, realP), tf.mul(tf.sub(1, alpha), fakeP)) as tf.Tensor2D;
               const slopes = this.penaltySlopes(xhat, d3);
               // Real and fake groups through the critic as one batch (one product per layer, not two).
@@ -287,7 +288,7 @@ export class CTGAN implements Generator {
             const target = condRow ? tf.tensor2d(condRow, [batch, D]) : null;
             const stats: tf.Tensor[] = [];
             const { value, grads } = gradients(() => {
-              const logits = this.generate(tf.randomNormal([batch, o.noiseDim], 0, 1, 'float32', zSeed) as tf.Tensor2D, cond, stats);
+              const logits = this.generate(randomNormal([batch, o.noiseDim], zSeed) as tf.Tensor2D, cond, stats);
               const fake = layout.activate(logits, o.tau, gSeed);
               const yf = this.criticForward(this.pacify(fake, cond), dSeed, true).y;
               let loss = tf.neg(tf.mean(yf));

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Span } from '../../transform/types';
 import { expNonPositive, fastTanh, matMulConst } from './dense';
 import { SPAN_MAX, wasmKernelsActive } from '../wasm-gemm/install';
+import { randomUniform } from './random';
 
 export class SpanLayout {
   readonly width: number;
@@ -109,7 +110,7 @@ export class SpanLayout {
     let x = logits;
     if (gumbelSeed !== undefined) {
       // Clip away from 1: float32 rounding can yield u = 1, and −log(−log 1) = +∞.
-      const u = tf.clipByValue(tf.randomUniform(logits.shape, 1e-10, 1, 'float32', gumbelSeed), 1e-10, 1 - 1e-6);
+      const u = tf.clipByValue(randomUniform(logits.shape, 1e-10, 1, gumbelSeed), 1e-10, 1 - 1e-6);
       x = tf.sub(logits, tf.log(tf.neg(tf.log(u)))) as tf.Tensor2D;
     }
     if (tau !== 1) x = tf.div(x, tau) as tf.Tensor2D;

@@ -12,6 +12,7 @@ import { Rng } from '../../util/random';
 import type { FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
 import { dense, denseParams, fastTanh, uniqueName } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
+import { randomNormal } from '../layers/random';
 import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, lossExploded,
@@ -148,7 +149,7 @@ export class TVAE implements Generator {
     for (let i = 0; i < this.options.hidden.length; i++) h = dense(h, v[`enc${i}/w`] as tf.Variable, v[`enc${i}/b`] as tf.Variable, 'relu', 0, i > 0);
     const mu = dense(h, v['mu/w'] as tf.Variable, v['mu/b'] as tf.Variable);
     const logvar = dense(h, v['logvar/w'] as tf.Variable, v['logvar/b'] as tf.Variable);
-    const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', noiseSeed);
+    const eps = randomNormal(mu.shape, noiseSeed);
     const std = tf.exp(tf.mul(logvar, 0.5));
     const z = tf.add(mu, tf.mul(eps, std)) as tf.Tensor2D;
     const out = this.decode(z);

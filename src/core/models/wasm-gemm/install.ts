@@ -21,6 +21,7 @@ interface GemmExports {
   tvaeRecon(o: number, x: number, sigma: number, mask: number, spans: number, S: number, B: number, D: number,
     dO: number, dS: number, res: number): void;
   flush(src: number, dst: number, n: number): number;
+  random(out: number, n: number, seed: number, seed2: number, kind: number, a: number, b: number): void;
 }
 
 /** Kernel names of the other fused steps (wasm only; callers check wasmKernelsActive()). */
@@ -28,6 +29,8 @@ export const SPAN_MAX = 'DoppelSpanMax'; // inputs {x} [B, D], attrs {spans: [st
 export const ACTIVATION_GRAD = 'DoppelActivationGrad'; // inputs {dy, y}, attrs {alpha}: dy where y > 0 else alpha·dy
 /** inputs {o, x} [B, D], {sigma, mask} [D]; attrs {spans}; outputs [[G, CE], dG+dCE/dO [B, D], dG/dσ [D]] (wat.ts). */
 export const TVAE_RECON = 'DoppelTvaeRecon';
+/** No inputs; attrs {shape, seed, kind: 0 uniform [a, b) | 1 normal (mean a, sd b), a, b}; one float32 output. */
+export const RANDOM = 'DoppelRandom';
 
 /** Kernel name of the fused Adam step: inputs {w, g, m, v}, attrs AdamStepAttrs, outputs [w, m, v]. */
 export const ADAM_STEP = 'DoppelAdamStep';
@@ -339,6 +342,19 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
           ptr(outs[1]), ptr(outs[2]), ptr(outs[0])),
       );
       return outs;
+    },
+  });
+  tf.registerKernel({
+    kernelName: RANDOM,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { be, ex, attrs, ptr } = bound(args);
+      const shape = attrs.shape as number[];
+      const seed = Number(attrs.seed);
+      const out = be.makeOutput(shape, 'float32');
+      ex.random(ptr(out), tf.util.sizeFromShape(shape), seed | 0, Math.floor(seed / 4294967296) | 0, Number(attrs.kind),
+        Number(attrs.a), Number(attrs.b));
+      return out;
     },
   });
   tf.registerKernel({

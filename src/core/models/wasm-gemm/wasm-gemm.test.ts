@@ -10,6 +10,7 @@ import { dense } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
 import { fastTanh } from '../layers/dense';
 import { reconstruction } from '../tvae/tvae';
+import { randomNormal, randomUniform } from '../layers/random';
 
 beforeAll(async () => {
   process.env.DOPPEL_THREADS = '2'; // this file tests the product helper thread too (opt-in elsewhere)
@@ -284,6 +285,26 @@ describe('wasm matrix product (relaxed SIMD)', () => {
       expect(Array.from(grad.dataSync()).every((g) => g === 0 || Math.abs(g) >= 1e-30)).toBe(true);
     });
     L.dispose();
+  });
+
+  it('seeded random tensors: normal and uniform moments, same seed same numbers, odd sizes', () => {
+    tf.tidy(() => {
+      const n = randomNormal([317, 401], 7).dataSync();
+      const mean = n.reduce((a, b) => a + b, 0) / n.length;
+      const sd = Math.sqrt(n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length);
+      expect(Math.abs(mean)).toBeLessThan(0.01);
+      expect(Math.abs(sd - 1)).toBeLessThan(0.01);
+      const tail = n.filter((x) => Math.abs(x) > 1.96).length / n.length; // 5% beyond ±1.96
+      expect(Math.abs(tail - 0.05)).toBeLessThan(0.003);
+      const u = randomUniform([3, 33333], 1e-10, 1, 11).dataSync();
+      expect(Math.min(...u)).toBeGreaterThanOrEqual(1e-10);
+      expect(Math.max(...u)).toBeLessThan(1);
+      expect(Math.abs(u.reduce((a, b) => a + b, 0) / u.length - 0.5)).toBeLessThan(0.005);
+      expect(Array.from(randomNormal([5, 3], 42).dataSync())).toEqual(Array.from(randomNormal([5, 3], 42).dataSync()));
+      expect(Array.from(randomNormal([5, 3], 42).dataSync())).not.toEqual(Array.from(randomNormal([5, 3], 43).dataSync()));
+      // seeds past 2³² still matter
+      expect(Array.from(randomUniform([4], 0, 1, 2 ** 33).dataSync())).not.toEqual(Array.from(randomUniform([4], 0, 1, 2 ** 34).dataSync()));
+    });
   });
 
   it('gives the same numbers twice (seeded runs repeat)', () => {
