@@ -7,7 +7,7 @@ import { ProductHelper, type HelperFactory } from './parallel';
  * - BatchMatMul and _FusedMatMul go to the relaxed-SIMD product. Cases it does not cover (non-float,
  *   rank > 3, mismatched batches, PReLU and other activations, odd bias shapes) go to tfjs's kernels.
  * - New kernels the generators call when wasmKernelsActive(): ADAM_STEP, SPAN_MAX, ACTIVATION_GRAD,
- *   TVAE_RECON.
+ *   TVAE_RECON, RANDOM.
  * - Identity and same-type Cast share the input's data instead of copying it (any engine).
  */
 
