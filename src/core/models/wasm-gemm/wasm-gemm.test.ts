@@ -289,14 +289,14 @@ describe('wasm matrix product (relaxed SIMD)', () => {
 
   it('seeded random tensors: normal and uniform moments, same seed same numbers, odd sizes', () => {
     tf.tidy(() => {
-      const n = randomNormal([317, 401], 7).dataSync();
+      const n = Array.from(randomNormal([317, 401], 7).dataSync());
       const mean = n.reduce((a, b) => a + b, 0) / n.length;
       const sd = Math.sqrt(n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length);
       expect(Math.abs(mean)).toBeLessThan(0.01);
       expect(Math.abs(sd - 1)).toBeLessThan(0.01);
       const tail = n.filter((x) => Math.abs(x) > 1.96).length / n.length; // 5% beyond ±1.96
       expect(Math.abs(tail - 0.05)).toBeLessThan(0.003);
-      const u = randomUniform([3, 33333], 1e-10, 1, 11).dataSync();
+      const u = Array.from(randomUniform([3, 33333], 1e-10, 1, 11).dataSync());
       expect(Math.min(...u)).toBeGreaterThanOrEqual(1e-10);
       expect(Math.max(...u)).toBeLessThan(1);
       expect(Math.abs(u.reduce((a, b) => a + b, 0) / u.length - 0.5)).toBeLessThan(0.005);
