@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ACTIVATION_GRAD, wasmKernelsActive } from '../wasm-gemm/install';
+import { tfjsSeed } from './random';
 
 export type DenseActivation = 'linear' | 'relu' | 'leakyrelu';
 
@@ -73,7 +74,7 @@ export function denseParams(
 ): { w: tf.Variable<tf.Rank.R2>; b: tf.Variable<tf.Rank.R1> } {
   const limit = Math.sqrt(6 / (inDim + outDim));
   return tf.tidy(() => ({
-    w: tf.variable(tf.randomUniform([inDim, outDim], -limit, limit, 'float32', seed) as tf.Tensor2D, true, uniqueName(`${name}/w`)),
+    w: tf.variable(tf.randomUniform([inDim, outDim], -limit, limit, 'float32', tfjsSeed(seed)) as tf.Tensor2D, true, uniqueName(`${name}/w`)),
     b: tf.variable(tf.zeros([outDim]) as tf.Tensor1D, true, uniqueName(`${name}/b`)),
   }));
 }

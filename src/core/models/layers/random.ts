@@ -8,11 +8,16 @@ import { RANDOM, wasmKernelsActive } from '../wasm-gemm/install';
  */
 export function randomNormal(shape: number[], seed: number): tf.Tensor {
   if (wasmKernelsActive()) return tf.engine().runKernel(RANDOM, {}, { shape, seed, kind: 1, a: 0, b: 1 }) as tf.Tensor;
-  return tf.randomNormal(shape, 0, 1, 'float32', seed);
+  return tf.randomNormal(shape, 0, 1, 'float32', tfjsSeed(seed));
+}
+
+/** tfjs takes seed 0 as "no seed" (Math.random): map it to another fixed value. */
+export function tfjsSeed(seed: number): number {
+  return seed === 0 ? 0x9e3779b9 : seed;
 }
 
 /** Uniform in [lo, hi). */
 export function randomUniform(shape: number[], lo: number, hi: number, seed: number): tf.Tensor {
   if (wasmKernelsActive()) return tf.engine().runKernel(RANDOM, {}, { shape, seed, kind: 0, a: lo, b: hi }) as tf.Tensor;
-  return tf.randomUniform(shape, lo, hi, 'float32', seed);
+  return tf.randomUniform(shape, lo, hi, 'float32', tfjsSeed(seed));
 }
