@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName, FitOptions, GeneratorKind, ResumePoint, SavedModel, TrainProgress } from './types';
 import { sameColumns, type TableSchema } from '../schema/types';
 import { currentBackend } from './backend';
-import { ADAM_STEP, fusedAdamAvailable, type AdamStepAttrs } from './wasm-gemm/install';
+import { ADAM_STEP, wasmKernelsActive, type AdamStepAttrs } from './wasm-gemm/install';
 
 export type NamedVariables = Record<string, tf.Variable>;
 
@@ -74,7 +74,7 @@ export class Adam {
     const bc1 = 1 - this.beta1 ** this.t;
     const bc2 = 1 - this.beta2 ** this.t;
     const stepSize = this.lr * Math.sqrt(bc2) / bc1;
-    const fused = fusedAdamAvailable();
+    const fused = wasmKernelsActive();
     const attrs: AdamStepAttrs = {
       stepSize, beta1: this.beta1, beta2: this.beta2, eps: this.eps * Math.sqrt(bc2), weightDecay: this.weightDecay,
     };

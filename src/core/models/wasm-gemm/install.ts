@@ -64,13 +64,9 @@ function bytes(b64 = GEMM_WASM_BASE64): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Whether this engine runs relaxed SIMD (Chromium ≥ 114; Node 20 only with --experimental-wasm-relaxed-simd). */
-export function relaxedSimdSupported(): boolean {
-  try {
-    return WebAssembly.validate(bytes());
-  } catch {
-    return false;
-  }
+/** Byte offset of a tensor's data in the backend's heap. */
+function offset(backend: WasmBackendLike, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
 }
 
 /** The product module bound to one backend's memory (tensors are read and written in place). */
@@ -144,7 +140,7 @@ function product(
   if (!ex) return null;
   const batch = Math.max(da.batch, db.batch);
   const out = backend.makeOutput(a.shape.length === 3 || b.shape.length === 3 ? [batch, M, N] : [M, N], 'float32');
-  const ptr = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const ptr = (t: tf.TensorInfo) => offset(backend, t);
   // Operands holding subnormals (from other kernels) are multiplied from a copy with tiny values as 0 (see
   // FLT_MIN in wat.ts): x86 runs arithmetic on subnormals through microcode (~250× slower products).
   // The scan costs ~1% of the product.
@@ -214,6 +210,14 @@ function withSpanTable(be: WasmBackendLike, spans: number[], f: (table: number) 
   }
 }
 
+interface BoundKernel {
+  inputs: Record<string, tf.TensorInfo>;
+  be: WasmBackendLike;
+  ex: GemmExports;
+  attrs: Record<string, unknown>;
+  ptr: (t: tf.TensorInfo) => number;
+}
+
 interface KernelArgs {
   inputs: Record<string, tf.TensorInfo | undefined>;
   backend: unknown;
@@ -242,26 +246,26 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
   // tfjs-wasm's Identity copies the tensor; the engine runs one for every tensor a gradient saves (~90 per
   // tVAE step). Sharing the data, as its Reshape and the cpu backend's Identity do, is enough: wasm
   // kernels never write into an input.
-  override(tf.Identity, (original) => (args) => {
-    const { inputs, backend } = args as unknown as KernelArgs;
+  const share = (args: unknown): tf.TensorInfo | null => {
+    const { inputs, backend } = args as KernelArgs;
     const x = inputs.x!;
-    if (x.dtype === 'string') return original(args);
+    if (x.dtype === 'string') return null;
     (backend as { incRef(dataId: object): void }).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  });
+  };
+  override(tf.Identity, (original) => (args) => share(args) ?? original(args));
   // Its Cast copies too, also to the same dtype: the gradient of each saved tensor is one such Cast.
   override(tf.Cast, (original) => (args) => {
-    const { inputs, backend, attrs } = args as unknown as KernelArgs;
-    const x = inputs.x!;
-    if (x.dtype === 'string' || attrs?.dtype !== x.dtype) return original(args);
-    (backend as { incRef(dataId: object): void }).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    const { inputs, attrs } = args as unknown as KernelArgs;
+    return (attrs?.dtype === inputs.x!.dtype ? share(args) : null) ?? original(args);
   });
-  if (!relaxedSimdSupported() || !tf.getKernel(tf.BatchMatMul, 'wasm')) {
+  // Relaxed SIMD: Chromium ≥ 114; Node 20 only with --experimental-wasm-relaxed-simd (tf-node.ts sets it).
+  const own = bytes();
+  if (!WebAssembly.validate(own) || !tf.getKernel(tf.BatchMatMul, 'wasm')) {
     status = 'unsupported';
     return status;
   }
-  compiled = await WebAssembly.compile(bytes());
+  compiled = await WebAssembly.compile(own);
   if (opts.helper && typeof SharedArrayBuffer !== 'undefined') {
     try {
       helper = new ProductHelper(await WebAssembly.compile(bytes(GEMM_SHARED_WASM_BASE64)), opts.helper);
@@ -291,94 +295,64 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
     );
     return r ?? original(args);
   });
-  tf.registerKernel({
-    kernelName: ADAM_STEP,
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const { inputs, backend, attrs } = args as unknown as KernelArgs;
-      const be = backend as WasmBackendLike;
-      const ex = exportsFor(be);
-      const { w, g, m, v } = inputs as Record<string, tf.TensorInfo>;
-      if (!ex) throw new Error('Doppel wasm kernels are not available on this backend');
-      const a = attrs as unknown as AdamStepAttrs;
-      const outs = [be.makeOutput(w.shape, 'float32'), be.makeOutput(w.shape, 'float32'), be.makeOutput(w.shape, 'float32')];
-      const ptr = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset;
-      ex.adam(ptr(w), ptr(g), ptr(m), ptr(v), ptr(outs[0]), ptr(outs[1]), ptr(outs[2]), tf.util.sizeFromShape(w.shape),
-        a.stepSize, a.beta1, a.beta2, a.eps, a.weightDecay);
-      return outs;
-    },
+  // Doppel's own kernels: each gets the module bound to the calling backend and a tensor → offset function.
+  const register = (kernelName: string, f: (k: BoundKernel) => tf.TensorInfo | tf.TensorInfo[]) =>
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: (args) => {
+        const { inputs, backend, attrs } = args as unknown as KernelArgs;
+        const be = backend as WasmBackendLike;
+        const ex = exportsFor(be);
+        if (!ex) throw new Error('Doppel wasm kernels are not available on this backend');
+        return f({ inputs: inputs as Record<string, tf.TensorInfo>, be, ex, attrs: attrs ?? {}, ptr: (t) => offset(be, t) });
+      },
+    });
+  register(ADAM_STEP, ({ inputs: { w, g, m, v }, be, ex, attrs, ptr }) => {
+    const a = attrs as unknown as AdamStepAttrs;
+    const outs = [be.makeOutput(w.shape, 'float32'), be.makeOutput(w.shape, 'float32'), be.makeOutput(w.shape, 'float32')];
+    ex.adam(ptr(w), ptr(g), ptr(m), ptr(v), ptr(outs[0]), ptr(outs[1]), ptr(outs[2]), tf.util.sizeFromShape(w.shape),
+      a.stepSize, a.beta1, a.beta2, a.eps, a.weightDecay);
+    return outs;
   });
-  const bound = (args: unknown) => {
-    const { inputs, backend, attrs } = args as KernelArgs;
-    const be = backend as WasmBackendLike;
-    const ex = exportsFor(be);
-    if (!ex) throw new Error('Doppel wasm kernels are not available on this backend');
-    const ptr = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset;
-    return { inputs: inputs as Record<string, tf.TensorInfo>, be, ex, attrs: attrs ?? {}, ptr };
-  };
-  tf.registerKernel({
-    kernelName: SPAN_MAX,
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const { inputs, be, ex, attrs, ptr } = bound(args);
-      const spans = attrs.spans as number[];
-      const [B, D] = inputs.x.shape;
-      const S = spans.length / 2;
-      const out = be.makeOutput([B, S], 'float32');
-      withSpanTable(be, spans, (table) => ex.spanMax(ptr(inputs.x), ptr(out), B, D, table, S));
-      return out;
-    },
+  register(SPAN_MAX, ({ inputs, be, ex, attrs, ptr }) => {
+    const spans = attrs.spans as number[];
+    const [B, D] = inputs.x.shape;
+    const S = spans.length / 2;
+    const out = be.makeOutput([B, S], 'float32');
+    withSpanTable(be, spans, (table) => ex.spanMax(ptr(inputs.x), ptr(out), B, D, table, S));
+    return out;
   });
-  tf.registerKernel({
-    kernelName: TVAE_RECON,
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const { inputs, be, ex, attrs, ptr } = bound(args);
-      const spans = attrs.spans as number[];
-      const [B, D] = inputs.o.shape;
-      const outs = [be.makeOutput([2], 'float32'), be.makeOutput([B, D], 'float32'), be.makeOutput([D], 'float32')];
-      withSpanTable(be, spans, (table) =>
-        ex.tvaeRecon(ptr(inputs.o), ptr(inputs.x), ptr(inputs.sigma), ptr(inputs.mask), table, spans.length / 2, B, D,
-          ptr(outs[1]), ptr(outs[2]), ptr(outs[0])),
-      );
-      return outs;
-    },
+  register(TVAE_RECON, ({ inputs, be, ex, attrs, ptr }) => {
+    const spans = attrs.spans as number[];
+    const [B, D] = inputs.o.shape;
+    const outs = [be.makeOutput([2], 'float32'), be.makeOutput([B, D], 'float32'), be.makeOutput([D], 'float32')];
+    withSpanTable(be, spans, (table) =>
+      ex.tvaeRecon(ptr(inputs.o), ptr(inputs.x), ptr(inputs.sigma), ptr(inputs.mask), table, spans.length / 2, B, D,
+        ptr(outs[1]), ptr(outs[2]), ptr(outs[0])),
+    );
+    return outs;
   });
-  tf.registerKernel({
-    kernelName: RANDOM,
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const { be, ex, attrs, ptr } = bound(args);
-      const shape = attrs.shape as number[];
-      const seed = Number(attrs.seed);
-      const out = be.makeOutput(shape, 'float32');
-      ex.random(ptr(out), tf.util.sizeFromShape(shape), seed | 0, Math.floor(seed / 4294967296) | 0, Number(attrs.kind),
-        Number(attrs.a), Number(attrs.b));
-      return out;
-    },
+  register(RANDOM, ({ be, ex, attrs, ptr }) => {
+    const shape = attrs.shape as number[];
+    const seed = Number(attrs.seed);
+    const out = be.makeOutput(shape, 'float32');
+    ex.random(ptr(out), tf.util.sizeFromShape(shape), seed | 0, Math.floor(seed / 4294967296) | 0, Number(attrs.kind),
+      Number(attrs.a), Number(attrs.b));
+    return out;
   });
-  tf.registerKernel({
-    kernelName: ACTIVATION_GRAD,
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const { inputs, be, ex, attrs, ptr } = bound(args);
-      const out = be.makeOutput(inputs.dy.shape, 'float32');
-      ex.activationGrad(ptr(inputs.dy), ptr(inputs.y), ptr(out), tf.util.sizeFromShape(inputs.dy.shape), Number(attrs.alpha ?? 0));
-      return out;
-    },
+  register(ACTIVATION_GRAD, ({ inputs, be, ex, attrs, ptr }) => {
+    const out = be.makeOutput(inputs.dy.shape, 'float32');
+    ex.activationGrad(ptr(inputs.dy), ptr(inputs.y), ptr(out), tf.util.sizeFromShape(inputs.dy.shape), Number(attrs.alpha ?? 0));
+    return out;
   });
   status = 'active';
   return status;
 }
 
-/** Whether Doppel's wasm kernels (product, Adam, span max, activation gradient) run on the current backend. */
+/** Whether Doppel's wasm kernels (product, Adam, span max, activation gradient, tVAE loss, random) run on the current backend. */
 export function wasmKernelsActive(): boolean {
   return status === 'active' && tf.getBackend() === 'wasm';
-}
-
-/** Whether the fused Adam step runs on the current backend. */
-export function fusedAdamAvailable(): boolean {
-  return wasmKernelsActive();
 }
 
 /** For the benchmark and the UI's backend line. */
