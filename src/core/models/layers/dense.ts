@@ -133,19 +133,20 @@ export function columnMean(x: tf.Tensor2D): tf.Tensor1D {
     const n = xi.shape[0];
     return {
       value: tf.reshape(tf.mul(tf.matMul(onesRow(n), xi as tf.Tensor2D), 1 / n), [-1]),
-      gradFunc: (dy: tf.Tensor) => [tf.matMul(onesCol(n), tf.reshape(tf.mul(dy, 1 / n), [1, -1]) as tf.Tensor2D)],
+      gradFunc: (dy: tf.Tensor) => [tf.matMul(keptOnes(n, 1), tf.reshape(tf.mul(dy, 1 / n), [1, -1]) as tf.Tensor2D)],
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x) as tf.Tensor1D;
 }
 
-const ones = new Map<number, tf.Tensor2D>();
-const onesColumns = new Map<number, tf.Tensor2D>();
-function onesCol(n: number): tf.Tensor2D {
-  let t = onesColumns.get(n);
+const ones = new Map<string, tf.Tensor2D>();
+/** A kept [rows, cols] block of ones (created once per shape). */
+function keptOnes(rows: number, cols: number): tf.Tensor2D {
+  const key = `${rows}x${cols}`;
+  let t = ones.get(key);
   if (!t || t.isDisposed) {
-    t = tf.tidy(() => tf.keep(tf.ones([n, 1]) as tf.Tensor2D));
-    onesColumns.set(n, t);
+    t = tf.tidy(() => tf.keep(tf.ones([rows, cols]) as tf.Tensor2D));
+    ones.set(key, t);
   }
   return t;
 }
@@ -155,12 +156,7 @@ function onesCol(n: number): tf.Tensor2D {
  * which tfjs-wasm runs as transpose + reduce (measured ~2.5× slower).
  */
 function onesRow(n: number): tf.Tensor2D {
-  let t = ones.get(n);
-  if (!t || t.isDisposed) {
-    t = tf.tidy(() => tf.keep(tf.ones([1, n]) as tf.Tensor2D));
-    ones.set(n, t);
-  }
-  return t;
+  return keptOnes(1, n);
 }
 
 /**

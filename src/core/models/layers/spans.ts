@@ -17,6 +17,8 @@ export class SpanLayout {
   readonly width: number;
   readonly softSpans: Span[];
   readonly spanCount: number;
+  /** Softmax spans as (start, width) pairs, for Doppel's wasm kernels. */
+  readonly spanTable: number[];
   /** [D, S]: 1 where column d belongs to softmax span s. */
   private member: tf.Tensor2D;
   private memberT: tf.Tensor2D;
@@ -29,6 +31,7 @@ export class SpanLayout {
     this.width = width;
     this.softSpans = spans.filter((s) => s.activation === 'softmax');
     this.spanCount = this.softSpans.length;
+    this.spanTable = this.softSpans.flatMap((s) => [s.start, s.width]);
     const S = Math.max(1, this.spanCount);
     const member = new Float32Array(width * S);
     this.softSpans.forEach((s, k) => {
@@ -56,10 +59,9 @@ export class SpanLayout {
    */
   spanMax(x: tf.Tensor2D): tf.Tensor2D {
     const spans = this.softSpans;
-    const table = spans.flatMap((s) => [s.start, s.width]);
     const f = tf.customGrad(((xi: tf.Tensor) => ({
       value: wasmKernelsActive()
-        ? (tf.engine().runKernel(SPAN_MAX, { x: xi }, { spans: table }) as tf.Tensor)
+        ? (tf.engine().runKernel(SPAN_MAX, { x: xi }, { spans: this.spanTable }) as tf.Tensor)
         : tf.stack(spans.map((s) => tf.max(tf.slice(xi, [0, s.start], [-1, s.width]), 1)), 1),
       gradFunc: () => [tf.zerosLike(xi)],
     })) as unknown as Parameters<typeof tf.customGrad>[0]);

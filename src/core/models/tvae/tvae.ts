@@ -64,10 +64,9 @@ type Resolved = typeof DEFAULTS & TVAEOptions;
  */
 export function reconstruction(out: tf.Tensor2D, x: tf.Tensor2D, sigma: tf.Tensor, L: SpanLayout): tf.Scalar {
   const B = out.shape[0];
-  const spans = L.softSpans.flatMap((s) => [s.start, s.width]);
   const mask = tf.reshape(L.scalarMask, [-1]);
   const f = tf.customGrad(((o: tf.Tensor, sg: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [sums, dO, dS] = tf.engine().runKernel(TVAE_RECON, { o, x, sigma: sg, mask }, { spans }) as tf.Tensor[];
+    const [sums, dO, dS] = tf.engine().runKernel(TVAE_RECON, { o, x, sigma: sg, mask }, { spans: L.spanTable }) as tf.Tensor[];
     save([dO, dS]);
     return {
       value: tf.div(tf.sum(sums), B),
@@ -155,26 +154,26 @@ export class TVAE implements Generator {
     const out = this.decode(z);
 
     const sigma = v['sigma'];
-    if (wasmKernelsActive()) {
-      const recon = tf.add(reconstruction(out, x, sigma, L), tf.sum(tf.mul(tf.log(sigma), L.scalarMask)));
-      const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.square(std)))), -0.5), B);
-      return tf.add(tf.mul(recon, this.options.lossFactor), kl) as tf.Scalar;
-    }
+    const logSigma = tf.sum(tf.mul(tf.log(sigma), L.scalarMask));
+    const recon = wasmKernelsActive()
+      ? tf.add(reconstruction(out, x, sigma, L), logSigma)
+      : this.reconstructionTf(out, x, sigma, logSigma);
+    const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.square(std)))), -0.5), B);
+    return tf.add(tf.mul(recon, this.options.lossFactor), kl) as tf.Scalar;
+  }
+
+  /** The same terms as reconstruction() (plus Σ log σ) in tfjs ops, for backends without Doppel's kernels. */
+  private reconstructionTf(out: tf.Tensor2D, x: tf.Tensor2D, sigma: tf.Tensor, logSigma: tf.Tensor): tf.Tensor {
+    const L = this.layout!;
+    const B = x.shape[0];
     const diff = tf.mul(tf.sub(x, fastTanh(out)), L.scalarMask);
-    const gauss = tf.add(
-      tf.div(tf.sum(tf.div(tf.square(diff), tf.mul(tf.square(sigma), 2))), B),
-      tf.sum(tf.mul(tf.log(sigma), L.scalarMask)),
-    );
+    const gauss = tf.add(tf.div(tf.sum(tf.div(tf.square(diff), tf.mul(tf.square(sigma), 2))), B), logSigma);
     // Cross-entropy per softmax span, each span shifted by its own maximum (SpanLayout). A row-wide
     // maximum let a span whose logits sat ~90 below another span's underflow to a wrong, huge loss and a
     // gradient that only pushed its true logit up: on adult the tVAE then blew up at epoch ~121.
-    let ce: tf.Tensor = tf.scalar(0);
-    if (L.spanCount) {
-      const masked = tf.mul(out, L.softmaxMask) as tf.Tensor2D;
-      ce = tf.div(tf.sub(tf.sum(L.logSumExp(masked)), tf.sum(tf.mul(x, masked))), B);
-    }
-    const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.square(std)))), -0.5), B);
-    return tf.add(tf.mul(tf.add(gauss, ce), this.options.lossFactor), kl) as tf.Scalar;
+    if (!L.spanCount) return gauss;
+    const masked = tf.mul(out, L.softmaxMask) as tf.Tensor2D;
+    return tf.add(gauss, tf.div(tf.sub(tf.sum(L.logSumExp(masked)), tf.sum(tf.mul(x, masked))), B));
   }
 
   // --- training ---
