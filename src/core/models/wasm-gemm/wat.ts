@@ -39,6 +39,11 @@ function ftz(v: string): string {
   return `(v128.andnot ${v} (f32x4.lt (f32x4.abs ${v}) (v128.const f32x4 ${FLT_MIN} ${FLT_MIN} ${FLT_MIN} ${FLT_MIN})))`;
 }
 
+/** The same for one float32 local. */
+function ftzLocal(name: string): string {
+  return `(select (f32.const 0) (local.get ${name}) (f32.lt (f32.abs (local.get ${name})) (f32.const ${FLT_MIN})))`;
+}
+
 function kernel(mr: number, nv: number): string {
   const L: string[] = [];
   const acc = (r: number, v: number) => `$c${r}_${v}`;
@@ -151,7 +156,7 @@ const SCALAR = `(func $k1x1 (param $a i32) (param $b i32) (param $c i32) (param 
   (if (i32.eq (local.get $act) (i32.const 1)) (then (if (f32.lt (local.get $s) (f32.const 0)) (then (local.set $s (f32.const 0))))))
   (if (i32.eq (local.get $act) (i32.const 2)) (then (if (f32.lt (local.get $s) (f32.const 0))
     (then (local.set $s (f32.mul (local.get $s) (local.get $alpha)))))))
-  (f32.store (local.get $c) (select (f32.const 0) (local.get $s) (f32.lt (f32.abs (local.get $s)) (f32.const ${FLT_MIN})))))`;
+  (f32.store (local.get $c) ${ftzLocal('$s')}))`;
 
 /** i8x16.shuffle byte indices for picking float lanes (0–3 from the first operand, 4–7 from the second). */
 function lanes(...l: number[]): string {
@@ -240,8 +245,8 @@ const ADAM = `(func (export "adam") (param $w i32) (param $g i32) (param $m i32)
       (f32.mul (f32.sub (f32.const 1) (local.get $b1)) (local.get $gs))))
     (local.set $vs (f32.add (f32.mul (local.get $b2) (f32.load (i32.add (local.get $v) (local.get $o))))
       (f32.mul (f32.sub (f32.const 1) (local.get $b2)) (f32.mul (local.get $gs) (local.get $gs)))))
-    (local.set $ms (select (f32.const 0) (local.get $ms) (f32.lt (f32.abs (local.get $ms)) (f32.const ${FLT_MIN}))))
-    (local.set $vs (select (f32.const 0) (local.get $vs) (f32.lt (f32.abs (local.get $vs)) (f32.const ${FLT_MIN}))))
+    (local.set $ms ${ftzLocal('$ms')})
+    (local.set $vs ${ftzLocal('$vs')})
     (f32.store (i32.add (local.get $mo) (local.get $o)) (local.get $ms))
     (f32.store (i32.add (local.get $vo) (local.get $o)) (local.get $vs))
     (f32.store (i32.add (local.get $wo) (local.get $o)) (f32.sub (local.get $ws)
