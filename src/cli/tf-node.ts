@@ -33,7 +33,7 @@ function nodeProductHelper(): HelperFactory | undefined {
     w.on('error', () => (alive = false));
     w.unref();
     w.postMessage(message);
-    return { alive: () => alive, stop: () => void w.terminate() };
+    return { alive: () => alive };
   };
 }
 

@@ -54,7 +54,7 @@ function browserProductHelper(): HelperFactory | undefined {
   const g = globalThis as {
     crossOriginIsolated?: boolean;
     WorkerGlobalScope?: unknown;
-    Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void; onerror: unknown };
+    Worker?: new (url: string) => { postMessage(m: unknown): void; onerror: unknown };
     navigator?: { hardwareConcurrency?: number };
   };
   const W = g.Worker;
@@ -66,7 +66,7 @@ function browserProductHelper(): HelperFactory | undefined {
     let alive = true;
     w.onerror = () => (alive = false);
     w.postMessage(message);
-    return { alive: () => alive, stop: () => ((alive = false), w.terminate()) };
+    return { alive: () => alive };
   };
 }
 

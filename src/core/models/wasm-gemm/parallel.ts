@@ -13,10 +13,9 @@
  * is created by the caller (HelperFactory), so this file stays free of Node and DOM imports.
  */
 
-/** A running helper thread: `alive` turns false if it exits or fails; `stop` ends it. */
+/** A running helper thread: `alive` turns false if it exits or fails. It lives as long as the process/page. */
 export interface HelperThread {
   alive(): boolean;
-  stop(): void;
 }
 /** Starts a thread running `source` (plain JS) and posts it one message. */
 export type HelperFactory = (source: string, message: unknown) => HelperThread;
@@ -36,7 +35,6 @@ function serve(data) {
   for (;;) {
     Atomics.wait(c, ${JOB}, seen);
     seen = Atomics.load(c, ${JOB});
-    if (seen < 0) return;
     const p = ${P};
     // Bᵀ: the raw [N, K] block is transposed into the [K, N] slot first.
     if (c[p + 11]) ex.transpose(c[p + 11], c[p + 1], c[p + 4], c[p + 5]);
@@ -88,27 +86,26 @@ export class ProductHelper {
   start(job: ProductJob): void {
     const { M, N, K } = job;
     const rows = M - job.from;
-    const aBytes = align(4 * M * K);
-    const bBytes = align(4 * K * N);
-    const biasBytes = job.bias ? align(4 * N) : 0;
-    const rawBytes = job.transposeB ? bBytes : 0;
-    const total = aBytes + bBytes + rawBytes + biasBytes + align(4 * rows * N);
+    const total = align(4 * M * K) + align(4 * K * N) * (job.transposeB ? 2 : 1) + (job.bias ? align(4 * N) : 0) + align(4 * rows * N);
     const have = this.memory.buffer.byteLength;
     if (total > have) this.memory.grow(Math.ceil((total - have) / 65536));
     const heap = new Float32Array(this.memory.buffer);
     let at = 0;
-    const put = (src: Float32Array, bytes: number) => {
+    const reserve = (bytes: number) => {
       const off = at;
-      heap.set(src, off / 4);
-      at += bytes;
+      at += align(bytes);
       return off;
     };
-    const a = put(job.a, aBytes);
-    const bSlot = at;
-    at += bBytes;
-    const bRaw = job.transposeB ? put(job.b, rawBytes) : 0;
-    if (!job.transposeB) heap.set(job.b, bSlot / 4);
-    const bias = job.bias ? put(job.bias, biasBytes) : 0;
+    const put = (src: Float32Array) => {
+      const off = reserve(4 * src.length);
+      heap.set(src, off / 4);
+      return off;
+    };
+    const a = put(job.a);
+    // Bᵀ: the raw [N, K] block goes beside an empty [K, N] slot the helper transposes it into.
+    const bSlot = job.transposeB ? reserve(4 * K * N) : put(job.b);
+    const bRaw = job.transposeB ? put(job.b) : 0;
+    const bias = job.bias ? put(job.bias) : 0;
     const cOffset = at;
     const [sai, sak] = job.transposeA ? [4, 4 * M] : [4 * K, 4];
     const params = [a + job.from * sai, bSlot, cOffset, rows, N, K, sai, sak, bias, job.act, 0, bRaw];
@@ -143,9 +140,4 @@ export class ProductHelper {
     return true;
   }
 
-  stop(): void {
-    Atomics.store(this.c, JOB, -1);
-    Atomics.notify(this.c, JOB);
-    this.thread.stop();
-  }
 }
