@@ -105,6 +105,9 @@ describe('wasm matrix product (relaxed SIMD)', () => {
     [6, 7, 0],
     // K past one 256-row chunk (and not a multiple of it)
     [6, 21, 530],
+    // A·Bᵀ with B wide, computed as (B·Aᵀ)ᵀ
+    [9, 140, 20],
+    [50, 700, 64],
   ];
 
   it('matches a float64 reference for every shape and transpose', () => {
