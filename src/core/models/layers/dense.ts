@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATION_GRAD, wasmKernelsActive } from '../wasm-gemm/install';
+import { ACTIVATION_GRAD, SPARSE_PRODUCT, wasmKernelsActive } from '../wasm-gemm/install';
 import { tfjsSeed } from './random';
 
 export type DenseActivation = 'linear' | 'relu' | 'leakyrelu';
@@ -25,17 +25,23 @@ export function dense(
   b: tf.Variable | tf.Tensor1D,
   activation: DenseActivation = 'linear',
   alpha = 0.2,
-  /** false for a network's input layer: skips the dx product nobody uses. */
-  inputGrad = true,
+  /**
+   * false for a network's input layer: skips the dx product nobody uses. 'sparse' for an input layer whose
+   * rows are mostly zeros (one-hot encoded): on wasm its two products then skip the zeros.
+   */
+  inputGrad: boolean | 'sparse' = true,
 ): tf.Tensor2D {
+  const sparse = inputGrad === 'sparse' && wasmKernelsActive();
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const y = tf.fused.matMul({
-      a: xi as tf.Tensor2D,
-      b: wi as tf.Tensor2D,
-      bias: bi,
-      activation: activation === 'linear' ? 'linear' : activation === 'relu' ? 'relu' : 'leakyrelu',
-      leakyreluAlpha: alpha,
-    });
+    const y = sparse
+      ? (tf.engine().runKernel(SPARSE_PRODUCT, { a: xi, b: wi, bias: bi }, { transposeA: false, activation, alpha }) as tf.Tensor2D)
+      : tf.fused.matMul({
+          a: xi as tf.Tensor2D,
+          b: wi as tf.Tensor2D,
+          bias: bi,
+          activation: activation === 'linear' ? 'linear' : activation === 'relu' ? 'relu' : 'leakyrelu',
+          leakyreluAlpha: alpha,
+        });
     save([xi, wi, y]);
     return {
       value: y,
@@ -49,8 +55,10 @@ export function dense(
           else if (activation === 'relu') g = tf.mul(dy, tf.step(ys));
           else g = tf.mul(dy, tf.add(tf.mul(tf.step(ys), 1 - alpha), alpha));
         }
-        const dx = inputGrad ? matMulT(g as tf.Tensor2D, ws as tf.Tensor2D, false, true) : tf.zerosLike(xs);
-        const dw = matMulT(xs as tf.Tensor2D, g as tf.Tensor2D, true, false);
+        const dx = inputGrad === true ? matMulT(g as tf.Tensor2D, ws as tf.Tensor2D, false, true) : tf.zerosLike(xs);
+        const dw = sparse
+          ? (tf.engine().runKernel(SPARSE_PRODUCT, { a: xs, b: g }, { transposeA: true }) as tf.Tensor2D)
+          : matMulT(xs as tf.Tensor2D, g as tf.Tensor2D, true, false);
         const db = tf.reshape(tf.matMul(onesRow(g.shape[0]), g as tf.Tensor2D), [-1]);
         return [dx, dw, db];
       },

@@ -26,6 +26,11 @@ export class SpanLayout {
   readonly softmaxMask: tf.Tensor2D;
   /** Host copies, for JS-side sampling. */
   readonly scalarIndex: Int32Array;
+  /**
+   * At most a fifth of an encoded row is nonzero (one value per scalar, one 1 per span): the input layer's
+   * products then skip zeros (dense()'s 'sparse'). Adult: at most 21 of 157.
+   */
+  readonly sparseRows: boolean;
 
   constructor(spans: readonly Span[], width: number) {
     this.width = width;
@@ -46,6 +51,7 @@ export class SpanLayout {
         else soft[s.start + j] = 1;
       }
     this.scalarIndex = Int32Array.from(scalarIdx);
+    this.sparseRows = scalarIdx.length + this.spanCount <= 0.2 * width;
     this.member = tf.tensor2d(member, [width, S]);
     this.memberT = tf.tidy(() => tf.transpose(this.member) as tf.Tensor2D);
     this.scalarMask = tf.tensor2d(scalar, [1, width]);

@@ -145,7 +145,9 @@ export class TVAE implements Generator {
     const L = this.layout!;
     const B = x.shape[0];
     let h = x;
-    for (let i = 0; i < this.options.hidden.length; i++) h = dense(h, v[`enc${i}/w`] as tf.Variable, v[`enc${i}/b`] as tf.Variable, 'relu', 0, i > 0);
+    const first = L.sparseRows ? 'sparse' : false;
+    for (let i = 0; i < this.options.hidden.length; i++)
+      h = dense(h, v[`enc${i}/w`] as tf.Variable, v[`enc${i}/b`] as tf.Variable, 'relu', 0, i > 0 || first);
     const mu = dense(h, v['mu/w'] as tf.Variable, v['mu/b'] as tf.Variable);
     const logvar = dense(h, v['logvar/w'] as tf.Variable, v['logvar/b'] as tf.Variable);
     const eps = randomNormal(mu.shape, noiseSeed);

@@ -7,7 +7,7 @@ import { ProductHelper, type HelperFactory } from './parallel';
  * - BatchMatMul and _FusedMatMul go to the relaxed-SIMD product. Cases it does not cover (non-float,
  *   rank > 3, mismatched batches, PReLU and other activations, odd bias shapes) go to tfjs's kernels.
  * - New kernels the generators call when wasmKernelsActive(): ADAM_STEP, SPAN_MAX, ACTIVATION_GRAD,
- *   TVAE_RECON, RANDOM.
+ *   TVAE_RECON, RANDOM, SPARSE_PRODUCT.
  * - Identity and same-type Cast share the input's data instead of copying it (any engine).
  */
 
@@ -22,6 +22,8 @@ interface GemmExports {
     dO: number, dS: number, res: number): void;
   flush(src: number, dst: number, n: number): number;
   random(out: number, n: number, seed: number, seed2: number, kind: number, a: number, b: number): void;
+  sparseCompress(a: number, M: number, K: number, byColumn: number, list: number, starts: number): void;
+  sparseProduct(list: number, starts: number, R: number, b: number, c: number, N: number, bias: number, act: number, alpha: number): void;
 }
 
 /** Kernel names of the other fused steps (wasm only; callers check wasmKernelsActive()). */
@@ -31,6 +33,12 @@ export const ACTIVATION_GRAD = 'DoppelActivationGrad'; // inputs {dy, y}, attrs 
 export const TVAE_RECON = 'DoppelTvaeRecon';
 /** No inputs; attrs {shape, seed, kind: 0 uniform [a, b) | 1 normal (mean a, sd b), a, b}; one float32 output. */
 export const RANDOM = 'DoppelRandom';
+
+/**
+ * Products with a mostly-zero A [M, K] (wat.ts). inputs {a, b, bias?}, attrs {transposeA, activation, alpha}:
+ * transposeA false → act(a·b + bias) [M, N] with b [K, N]; true → aᵀ·b [K, N] with b [M, N].
+ */
+export const SPARSE_PRODUCT = 'DoppelSparseProduct';
 
 /** Kernel name of the fused Adam step: inputs {w, g, m, v}, attrs AdamStepAttrs, outputs [w, m, v]. */
 export const ADAM_STEP = 'DoppelAdamStep';
@@ -364,6 +372,24 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
     const out = be.makeOutput(shape, 'float32');
     ex.random(ptr(out), tf.util.sizeFromShape(shape), seed | 0, Math.floor(seed / 4294967296) | 0, Number(attrs.kind),
       Number(attrs.a), Number(attrs.b));
+    return out;
+  });
+  register(SPARSE_PRODUCT, ({ inputs: { a, b, bias }, be, ex, attrs, ptr }) => {
+    const [M, K] = a.shape;
+    const byColumn = !!attrs.transposeA;
+    const [R, N] = [byColumn ? K : M, b.shape[1]];
+    const out = be.makeOutput([R, N], 'float32');
+    // (index, value) per nonzero of A, and R + 1 group starts (mallocs first: growth detaches views)
+    const list = be.wasm._malloc(8 * Math.max(1, M * K));
+    const starts = be.wasm._malloc(4 * (R + 1));
+    try {
+      ex.sparseCompress(ptr(a), M, K, byColumn ? 1 : 0, list, starts);
+      ex.sparseProduct(list, starts, R, ptr(b), ptr(out), N, !byColumn && bias ? ptr(bias) : 0,
+        byColumn ? 0 : (ACTIVATIONS[String(attrs.activation ?? 'linear')] ?? 0), Number(attrs.alpha ?? 0));
+    } finally {
+      be.wasm._free(list);
+      be.wasm._free(starts);
+    }
     return out;
   });
   register(ACTIVATION_GRAD, ({ inputs, be, ex, attrs, ptr }) => {

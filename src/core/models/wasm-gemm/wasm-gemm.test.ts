@@ -134,6 +134,27 @@ describe('wasm matrix product (relaxed SIMD)', () => {
         });
   });
 
+  it('products with a mostly-zero A (sparse input layer) match the dense ones, values and gradients', () => {
+    // K around the 4-float scan (tails of 0–3), N around the 4-wide axpy (tails, N < 4), a fully zero row
+    for (const [M, N, K] of [[7, 9, 13], [5, 128, 601], [3, 2, 4], [6, 8, 3]])
+      for (const activation of ['linear', 'relu', 'leakyrelu'] as const)
+        tf.tidy(() => {
+          const mask = tf.less(tf.randomUniform([M, K], 0, 1, 'float32', seed++), 0.15);
+          const x = tf.mul(rand([M, K]), tf.cast(mask, 'float32')) as tf.Tensor2D;
+          const xs = tf.concat([x.slice([0, 0], [M - 1, K]), tf.zeros([1, K])]) as tf.Tensor2D;
+          const w = rand([K, N]) as tf.Tensor2D;
+          const b = rand([N]) as tf.Tensor1D;
+          const dy = rand([M, N]);
+          const run = (inputGrad: false | 'sparse') =>
+            tf.grads((wi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(dense(xs, wi as tf.Tensor2D, bi as tf.Tensor1D, activation, 0.1, inputGrad), dy)))([w, b]);
+          const y = dense(xs, w, b, activation, 0.1, 'sparse');
+          expectClose(y, reference(xs, w, false, false, b, activation, 0.1));
+          const [gs, gd] = [run('sparse'), run(false)];
+          expectClose(gs[0], Float64Array.from(gd[0].dataSync()));
+          expectClose(gs[1], Float64Array.from(gd[1].dataSync()));
+        });
+  });
+
   it('splits large products with the helper thread, to the same numbers', () => {
     expect(productThreads()).toBe(os.cpus().length >= 2 ? 2 : 1);
     // ≥ 4M multiply-adds each, odd row counts (the helper takes rows from a multiple of 4)
