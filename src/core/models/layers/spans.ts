@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Span } from '../../transform/types';
 import { expNonPositive, fastTanh, matMulConst } from './dense';
-import { SPAN_MAX, wasmKernelsActive } from '../wasm-gemm/install';
+import { SPAN_ACTIVATE, SPAN_ACTIVATE_GRAD, SPAN_LOG_SOFTMAX, SPAN_LOG_SOFTMAX_GRAD, SPAN_MAX, wasmKernelsActive } from '../wasm-gemm/install';
 import { randomUniform } from './random';
 
 export class SpanLayout {
@@ -97,6 +97,22 @@ export class SpanLayout {
   /** Log-softmax within each softmax span, [B, D] (0 at scalar columns). */
   logSoftmax(logits: tf.Tensor2D): tf.Tensor2D {
     if (!this.spanCount) return tf.zerosLike(logits);
+    if (!wasmKernelsActive()) return this.logSoftmaxTf(logits);
+    const attrs = { spans: this.spanTable };
+    const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [out, prob] = tf.engine().runKernel(SPAN_LOG_SOFTMAX, { x, soft: this.softmaxMask }, attrs) as tf.Tensor[];
+      save([prob]);
+      return {
+        value: out,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.engine().runKernel(SPAN_LOG_SOFTMAX_GRAD, { dy, prob: saved[0] }, attrs) as tf.Tensor],
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(logits) as tf.Tensor2D;
+  }
+
+  /** logSoftmax() in tfjs ops. */
+  logSoftmaxTf(logits: tf.Tensor2D): tf.Tensor2D {
+    if (!this.spanCount) return tf.zerosLike(logits);
     const { shifted, sums } = this.shiftedExp(logits);
     return tf.sub(shifted, this.perColumn(tf.log(sums) as tf.Tensor2D)) as tf.Tensor2D;
   }
@@ -113,6 +129,11 @@ export class SpanLayout {
    * (Gumbel-softmax, Jang et al. 2017) when gumbelSeed is given, plain softmax otherwise.
    */
   activate(logits: tf.Tensor2D, tau = 1, gumbelSeed?: number): tf.Tensor2D {
+    return wasmKernelsActive() ? this.activateWasm(logits, tau, gumbelSeed) : this.activateTf(logits, tau, gumbelSeed);
+  }
+
+  /** activate() in tfjs ops (any backend; a test compares it with the wasm kernel). */
+  activateTf(logits: tf.Tensor2D, tau = 1, gumbelSeed?: number): tf.Tensor2D {
     const scalars = tf.mul(fastTanh(logits), this.scalarMask);
     if (!this.spanCount) return scalars as tf.Tensor2D;
     let x = logits;
@@ -123,6 +144,22 @@ export class SpanLayout {
     }
     if (tau !== 1) x = tf.div(x, tau) as tf.Tensor2D;
     return tf.add(scalars, this.softmax(x)) as tf.Tensor2D;
+  }
+
+  /** activate() as one Doppel wasm kernel each way (the tfjs form is ~25 small kernels a pass). */
+  private activateWasm(logits: tf.Tensor2D, tau: number, gumbelSeed?: number): tf.Tensor2D {
+    const attrs = { spans: this.spanTable, tau };
+    const [mask, soft] = [this.scalarMask, this.softmaxMask];
+    const u = gumbelSeed === undefined ? undefined : randomUniform(logits.shape, 1e-10, 1, gumbelSeed);
+    const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      const y = tf.engine().runKernel(SPAN_ACTIVATE, u ? { x, u, mask, soft } : { x, mask, soft }, attrs) as tf.Tensor;
+      save([y]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.engine().runKernel(SPAN_ACTIVATE_GRAD, { dy, y: saved[0], mask }, attrs) as tf.Tensor],
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return f(logits) as tf.Tensor2D;
   }
 
   dispose(): void {

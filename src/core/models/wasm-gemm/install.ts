@@ -7,7 +7,7 @@ import { ProductHelper, type HelperFactory } from './parallel';
  * - BatchMatMul and _FusedMatMul go to the relaxed-SIMD product. Cases it does not cover (non-float,
  *   rank > 3, mismatched batches, PReLU and other activations, odd bias shapes) go to tfjs's kernels.
  * - New kernels the generators call when wasmKernelsActive(): ADAM_STEP, SPAN_MAX, ACTIVATION_GRAD,
- *   TVAE_RECON, RANDOM, SPARSE_PRODUCT.
+ *   TVAE_RECON, RANDOM, SPARSE_PRODUCT, SPAN_ACTIVATE(_GRAD), SPAN_LOG_SOFTMAX(_GRAD).
  * - Identity and same-type Cast share the input's data instead of copying it (any engine).
  */
 
@@ -22,6 +22,10 @@ interface GemmExports {
     dO: number, dS: number, res: number): void;
   flush(src: number, dst: number, n: number): number;
   random(out: number, n: number, seed: number, seed2: number, kind: number, a: number, b: number): void;
+  spanActivate(x: number, u: number, mask: number, soft: number, spans: number, S: number, B: number, D: number, invTau: number, y: number): void;
+  spanActivateGrad(dy: number, y: number, mask: number, spans: number, S: number, B: number, D: number, invTau: number, dx: number): void;
+  spanLogSoftmax(x: number, soft: number, spans: number, S: number, B: number, D: number, out: number, prob: number): void;
+  spanLogSoftmaxGrad(dy: number, prob: number, spans: number, S: number, B: number, D: number, dx: number): void;
   sparseCompress(a: number, M: number, K: number, byColumn: number, list: number, starts: number): void;
   sparseProduct(list: number, starts: number, R: number, b: number, c: number, N: number, bias: number, act: number, alpha: number): void;
 }
@@ -39,6 +43,16 @@ export const RANDOM = 'DoppelRandom';
  * transposeA false → act(a·b + bias) [M, N] with b [K, N]; true → aᵀ·b [K, N] with b [M, N].
  */
 export const SPARSE_PRODUCT = 'DoppelSparseProduct';
+
+/**
+ * The generator's output activation (wat.ts): inputs {x [B, D], mask [D] (1 on tanh columns), soft [D] (1 on
+ * softmax columns), u? [B, D] uniforms for Gumbel noise}, attrs {spans, tau} → y. Its gradient: inputs {dy, y, mask}, same attrs → dx.
+ */
+export const SPAN_ACTIVATE = 'DoppelSpanActivate';
+export const SPAN_ACTIVATE_GRAD = 'DoppelSpanActivateGrad';
+/** Log-softmax per span, 0 elsewhere: inputs {x, soft}, attrs {spans} → [log-softmax, softmax]; gradient {dy, prob} → dx. */
+export const SPAN_LOG_SOFTMAX = 'DoppelSpanLogSoftmax';
+export const SPAN_LOG_SOFTMAX_GRAD = 'DoppelSpanLogSoftmaxGrad';
 
 /** Kernel name of the fused Adam step: inputs {w, g, m, v}, attrs AdamStepAttrs, outputs [w, m, v]. */
 export const ADAM_STEP = 'DoppelAdamStep';
@@ -391,6 +405,35 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
       be.wasm._free(starts);
     }
     return out;
+  });
+  const spanKernel = (attrs: Record<string, unknown>, be: WasmBackendLike, f: (table: number, S: number) => void) => {
+    const spans = attrs.spans as number[];
+    withSpanTable(be, spans, (table) => f(table, spans.length / 2));
+  };
+  register(SPAN_ACTIVATE, ({ inputs: { x, u, mask, soft }, be, ex, attrs, ptr }) => {
+    const [B, D] = x.shape;
+    const y = be.makeOutput([B, D], 'float32');
+    spanKernel(attrs, be, (table, S) =>
+      ex.spanActivate(ptr(x), u ? ptr(u) : 0, ptr(mask), ptr(soft), table, S, B, D, 1 / Number(attrs.tau ?? 1), ptr(y)));
+    return y;
+  });
+  register(SPAN_ACTIVATE_GRAD, ({ inputs: { dy, y, mask }, be, ex, attrs, ptr }) => {
+    const [B, D] = dy.shape;
+    const dx = be.makeOutput([B, D], 'float32');
+    spanKernel(attrs, be, (table, S) => ex.spanActivateGrad(ptr(dy), ptr(y), ptr(mask), table, S, B, D, 1 / Number(attrs.tau ?? 1), ptr(dx)));
+    return dx;
+  });
+  register(SPAN_LOG_SOFTMAX, ({ inputs: { x, soft }, be, ex, attrs, ptr }) => {
+    const [B, D] = x.shape;
+    const outs = [be.makeOutput([B, D], 'float32'), be.makeOutput([B, D], 'float32')];
+    spanKernel(attrs, be, (table, S) => ex.spanLogSoftmax(ptr(x), ptr(soft), table, S, B, D, ptr(outs[0]), ptr(outs[1])));
+    return outs;
+  });
+  register(SPAN_LOG_SOFTMAX_GRAD, ({ inputs: { dy, prob }, be, ex, attrs, ptr }) => {
+    const [B, D] = dy.shape;
+    const dx = be.makeOutput([B, D], 'float32');
+    spanKernel(attrs, be, (table, S) => ex.spanLogSoftmaxGrad(ptr(dy), ptr(prob), table, S, B, D, ptr(dx)));
+    return dx;
   });
   register(ACTIVATION_GRAD, ({ inputs, be, ex, attrs, ptr }) => {
     const out = be.makeOutput(inputs.dy.shape, 'float32');

@@ -155,6 +155,29 @@ describe('wasm matrix product (relaxed SIMD)', () => {
         });
   });
 
+  it('span activation (tanh, Gumbel-softmax / τ) and span log-softmax kernels match the tfjs forms, values and gradients', () => {
+    for (const withPair of [false, true])
+      tf.tidy(() => {
+        const L = testLayout(withPair);
+        const x = tf.mul(rand([37, L.width]), 3) as tf.Tensor2D;
+        const w = rand([37, L.width]);
+        const pairs: [string, (t: tf.Tensor2D) => tf.Tensor, (t: tf.Tensor2D) => tf.Tensor][] = [
+          ['softmax', (t) => L.activate(t), (t) => L.activateTf(t)],
+          ['gumbel', (t) => L.activate(t, 0.2, 5), (t) => L.activateTf(t, 0.2, 5)],
+          ['log-softmax', (t) => L.logSoftmax(t), (t) => L.logSoftmaxTf(t)],
+        ];
+        for (const [, fast, slow] of pairs) {
+          const want = slow(x);
+          expectClose(fast(x), Float64Array.from(want.dataSync()));
+          const g = (f: (t: tf.Tensor2D) => tf.Tensor) => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t as tf.Tensor2D), w)))(x);
+          expectClose(g(fast), Float64Array.from(g(slow).dataSync()));
+        }
+        // each span of an activation sums to 1
+        const y = L.activate(x, 0.2, 9).arraySync() as number[][];
+        for (const row of y) expect(row.slice(5, 11).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      });
+  });
+
   it('splits large products with the helper thread, to the same numbers', () => {
     expect(productThreads()).toBe(os.cpus().length >= 2 ? 2 : 1);
     // ≥ 4M multiply-adds each, odd row counts (the helper takes rows from a multiple of 4)

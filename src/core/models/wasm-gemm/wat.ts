@@ -25,6 +25,10 @@ export interface GemmWatOptions {
 }
 
 const ZERO = '(v128.const f32x4 0 0 0 0)';
+/** The same float32 constant in four lanes. */
+function splat(v: string): string {
+  return `(v128.const f32x4 ${v} ${v} ${v} ${v})`;
+}
 /**
  * Magnitudes below this are written as 0. wasm cannot set the CPU's flush-to-zero mode, and x86 runs
  * arithmetic on subnormals (< 1.2e-38) through microcode: one subnormal operand made a product ~250×
@@ -472,6 +476,247 @@ const RANDOM = `(func $ln (param $x f64) (result f64) (local $bits i64) (local $
     (br $fill))))`;
 
 /**
+ * Four float32 lanes of exp, ln and tanh (relative error ~1e-7): the scalar f64 forms above are
+ * latency-bound at ~20 ns an element here, these ~1 ns. exp: 2^k·p(r) with r = x − k·ln 2 in two parts and
+ * a degree-6 polynomial (the classic Cephes expf coefficients), 0 below −69, x clamped at 88. ln for x > 0:
+ * e·ln 2 + 2·atanh((m − 1)/(m + 1)) with the mantissa m in [√½, √2) (series to z⁹). tanh from exp(−2|x|).
+ */
+const SIMD_MATH = `(func $exp4 (param $x v128) (result v128) (local $k v128) (local $r v128) (local $p v128) (local $tiny v128)
+  ;; below e^−69 ≈ 1e-30 (FLT_MIN) the result is 0: computing it would make subnormals (~100× slower arithmetic)
+  (local.set $tiny (f32x4.lt (local.get $x) ${splat('-69')}))
+  (local.set $x (f32x4.min (f32x4.max (local.get $x) ${splat('-69')}) ${splat('88')}))
+  (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) ${splat('1.44269504088896341')})))
+  (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) ${splat('0.693359375')}))
+    (f32x4.mul (local.get $k) ${splat('-2.12194440e-4')})))
+  (local.set $p ${splat('1.9875691500e-4')})
+  ${['1.3981999507e-3', '8.3334519073e-3', '4.1665795894e-2', '1.6666665459e-1', '5.0000001201e-1']
+    .map((c) => `(local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) ${splat(c)}))`)
+    .join('\n  ')}
+  (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r)) ${splat('1')}))
+  (v128.andnot (f32x4.mul (local.get $p)
+    (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (v128.const i32x4 127 127 127 127)) (i32.const 23))) (local.get $tiny)))
+(func $ln4 (param $x v128) (result v128) (local $e v128) (local $m v128) (local $big v128) (local $z v128) (local $z2 v128)
+  (local.set $e (f32x4.convert_i32x4_s (i32x4.sub (i32x4.shr_u (local.get $x) (i32.const 23)) (v128.const i32x4 127 127 127 127))))
+  (local.set $m (v128.or (v128.and (local.get $x) (v128.const i32x4 0x007fffff 0x007fffff 0x007fffff 0x007fffff))
+    (v128.const i32x4 0x3f800000 0x3f800000 0x3f800000 0x3f800000)))
+  (local.set $big (f32x4.gt (local.get $m) ${splat('1.41421356')}))
+  (local.set $m (v128.bitselect (f32x4.mul (local.get $m) ${splat('0.5')}) (local.get $m) (local.get $big)))
+  (local.set $e (v128.bitselect (f32x4.add (local.get $e) ${splat('1')}) (local.get $e) (local.get $big)))
+  (local.set $z (f32x4.div (f32x4.sub (local.get $m) ${splat('1')}) (f32x4.add (local.get $m) ${splat('1')})))
+  (local.set $z2 (f32x4.mul (local.get $z) (local.get $z)))
+  (f32x4.add (f32x4.mul (local.get $e) ${splat('0.693147180559945')})
+    (f32x4.mul (f32x4.add (local.get $z) (local.get $z))
+      (f32x4.add ${splat('1')} (f32x4.mul (local.get $z2) (f32x4.add ${splat('0.333333333')} (f32x4.mul (local.get $z2)
+        (f32x4.add ${splat('0.2')} (f32x4.mul (local.get $z2) (f32x4.add ${splat('0.142857143')}
+          (f32x4.mul (local.get $z2) ${splat('0.111111111')})))))))))))
+(func $tanh4 (param $x v128) (result v128) (local $e v128)
+  (local.set $e (call $exp4 (f32x4.mul (f32x4.abs (local.get $x)) ${splat('-2')})))
+  ;; copy x's sign onto (1 − e)/(1 + e)
+  (v128.or (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
+    (f32x4.div (f32x4.sub ${splat('1')} (local.get $e)) (f32x4.add ${splat('1')} (local.get $e)))))`;
+
+/**
+ * The generator's output activation and its gradient, per row, replacing ~25 small tfjs kernels each way.
+ * Scalar columns (mask ≠ 0): y = tanh x. Softmax spans (soft ≠ 0): y = softmax((x + g)/τ) with Gumbel noise
+ * g = −log(−log u) from uniforms u (u = 0: none); other columns 0. The transcendental passes run four lanes
+ * at a time over the row (the last D mod 4 columns in f64), the span max and sum passes are scalar.
+ * Gradient from y: tanh' = 1 − y², softmax' = y·(dy − Σ dy·y)/τ. Also the log-softmax of the spans, with its
+ * softmax p for the gradient dy − p·Σ dy.
+ */
+const SPAN_ACTIVATION = `
+(func $rowSpans (param $spans i32) (param $s i32) (param $row i32) (result i32 i32)
+  (i32.add (local.get $row) (i32.shl (i32.load (i32.add (local.get $spans) (i32.shl (local.get $s) (i32.const 3)))) (i32.const 2)))
+  (i32.shl (i32.load offset=4 (i32.add (local.get $spans) (i32.shl (local.get $s) (i32.const 3)))) (i32.const 2)))
+;; per span of the row at byte offset row in y: subtract the span max (op 0), or scale by 1/sum (op 1)
+(func $spanPass (param $y i32) (param $row i32) (param $spans i32) (param $S i32) (param $op i32)
+  (local $s i32) (local $p i32) (local $start i32) (local $end i32) (local $m f32) (local $sum f64)
+  (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
+    (call $rowSpans (local.get $spans) (local.get $s) (i32.add (local.get $y) (local.get $row)))
+    (local.set $end) (local.set $start)
+    (local.set $end (i32.add (local.get $start) (local.get $end)))
+    (local.set $m (f32.const -inf)) (local.set $sum (f64.const 0)) (local.set $p (local.get $start))
+    (block $aDone (loop $aLoop (br_if $aDone (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $m (f32.max (local.get $m) (f32.load (local.get $p))))
+      (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32.load (local.get $p)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $aLoop)))
+    (local.set $sum (f64.div (f64.const 1) (local.get $sum)))
+    (local.set $p (local.get $start))
+    (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $p) (local.get $end)))
+      (f32.store (local.get $p) (if (result f32) (local.get $op)
+        (then (call $demote (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (local.get $sum))))
+        (else (f32.sub (f32.load (local.get $p)) (local.get $m)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $bLoop)))
+    (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop))))
+(func (export "spanActivate") (param $x i32) (param $u i32) (param $mask i32) (param $soft i32) (param $spans i32) (param $S i32)
+  (param $B i32) (param $D i32) (param $invTau f32) (param $y i32)
+  (local $b i32) (local $d i32) (local $D4 i32) (local $row i32) (local $o i32) (local $p i32) (local $v v128) (local $sm v128) (local $IT v128)
+  (local $vs f64)
+  (local.set $D4 (i32.and (local.get $D) (i32.const -4)))
+  (local.set $IT (f32x4.splat (local.get $invTau)))
+  (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
+    ;; tanh on scalar columns, (x + g)/τ on span columns, 0 elsewhere
+    (local.set $d (i32.const 0))
+    (block $dDone (loop $dLoop (br_if $dDone (i32.ge_u (local.get $d) (local.get $D4)))
+      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
+      (local.set $p (i32.add (local.get $row) (local.get $o)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $p))))
+      (local.set $sm (f32x4.ne (v128.load (i32.add (local.get $soft) (local.get $o))) ${ZERO}))
+      (v128.store (i32.add (local.get $y) (local.get $p))
+        (v128.bitselect (call $tanh4 (local.get $v))
+          (v128.and (local.get $sm) (f32x4.mul (local.get $IT) (if (result v128) (local.get $u)
+            (then (f32x4.sub (local.get $v) (call $ln4 (f32x4.neg (call $ln4
+              (f32x4.min (f32x4.max (v128.load (i32.add (local.get $u) (local.get $p))) ${splat('1e-10')}) ${splat('0.999999')}))))))
+            (else (local.get $v)))))
+          (f32x4.ne (v128.load (i32.add (local.get $mask) (local.get $o))) ${ZERO})))
+      (local.set $d (i32.add (local.get $d) (i32.const 4))) (br $dLoop)))
+    (block $tDone (loop $tLoop (br_if $tDone (i32.ge_u (local.get $d) (local.get $D)))
+      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
+      (local.set $p (i32.add (local.get $row) (local.get $o)))
+      (local.set $vs (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $p)))))
+      (f32.store (i32.add (local.get $y) (local.get $p))
+        (if (result f32) (f32.ne (f32.load (i32.add (local.get $mask) (local.get $o))) (f32.const 0))
+          (then (call $demote (call $ftanh (local.get $vs))))
+          (else (if (result f32) (f32.ne (f32.load (i32.add (local.get $soft) (local.get $o))) (f32.const 0))
+            (then (f32.demote_f64 (f64.mul (f64.promote_f32 (local.get $invTau)) (if (result f64) (local.get $u)
+              (then (f64.sub (local.get $vs) (call $ln (f64.neg (call $ln (f64.min (f64.max
+                (f64.promote_f32 (f32.load (i32.add (local.get $u) (local.get $p)))) (f64.const 1e-10)) (f64.const 0.999999)))))))
+              (else (local.get $vs))))))
+            (else (f32.const 0))))))
+      (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $tLoop)))
+    (call $spanPass (local.get $y) (local.get $row) (local.get $spans) (local.get $S) (i32.const 0))
+    ;; exp of the shifted span columns
+    (local.set $d (i32.const 0))
+    (block $eDone (loop $eLoop (br_if $eDone (i32.ge_u (local.get $d) (local.get $D4)))
+      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
+      (local.set $p (i32.add (local.get $y) (i32.add (local.get $row) (local.get $o))))
+      (local.set $v (v128.load (local.get $p)))
+      (v128.store (local.get $p) (v128.bitselect (call $exp4 (local.get $v)) (local.get $v)
+        (f32x4.ne (v128.load (i32.add (local.get $soft) (local.get $o))) ${ZERO})))
+      (local.set $d (i32.add (local.get $d) (i32.const 4))) (br $eLoop)))
+    (block $fDone (loop $fLoop (br_if $fDone (i32.ge_u (local.get $d) (local.get $D)))
+      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
+      (local.set $p (i32.add (local.get $y) (i32.add (local.get $row) (local.get $o))))
+      (if (f32.ne (f32.load (i32.add (local.get $soft) (local.get $o))) (f32.const 0)) (then
+        (f32.store (local.get $p) (f32.demote_f64 (call $fexp (f64.promote_f32 (f32.load (local.get $p))))))))
+      (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $fLoop)))
+    (call $spanPass (local.get $y) (local.get $row) (local.get $spans) (local.get $S) (i32.const 1))
+    (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))
+(func (export "spanActivateGrad") (param $dy i32) (param $y i32) (param $mask i32) (param $spans i32) (param $S i32) (param $B i32)
+  (param $D i32) (param $invTau f64) (param $dx i32)
+  (local $b i32) (local $d i32) (local $row i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32)
+  (local $v f64) (local $dot f64)
+  (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
+    (local.set $d (i32.const 0))
+    (block $dDone (loop $dLoop (br_if $dDone (i32.ge_u (local.get $d) (local.get $D)))
+      (local.set $p (i32.add (local.get $row) (i32.shl (local.get $d) (i32.const 2))))
+      (local.set $v (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $p)))))
+      (f32.store (i32.add (local.get $dx) (local.get $p))
+        (if (result f32) (f32.ne (f32.load (i32.add (local.get $mask) (i32.shl (local.get $d) (i32.const 2)))) (f32.const 0))
+          (then (call $demote (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))
+            (f64.sub (f64.const 1) (f64.mul (local.get $v) (local.get $v))))))
+          (else (f32.const 0))))
+      (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $dLoop)))
+    (local.set $s (i32.const 0))
+    (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
+      (call $rowSpans (local.get $spans) (local.get $s) (local.get $row))
+      (local.set $end) (local.set $start)
+      (local.set $end (i32.add (local.get $start) (local.get $end)))
+      (local.set $dot (f64.const 0)) (local.set $p (local.get $start))
+      (block $tDone (loop $tLoop (br_if $tDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $dot (f64.add (local.get $dot) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))
+          (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $p)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $tLoop)))
+      (local.set $p (local.get $start))
+      (block $gDone (loop $gLoop (br_if $gDone (i32.ge_u (local.get $p) (local.get $end)))
+        (f32.store (i32.add (local.get $dx) (local.get $p)) (call $demote (f64.mul (f64.mul
+          (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $p))))
+          (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p)))) (local.get $dot))) (local.get $invTau))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop)))
+    (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))
+(func (export "spanLogSoftmax") (param $x i32) (param $soft i32) (param $spans i32) (param $S i32) (param $B i32) (param $D i32)
+  (param $out i32) (param $prob i32)
+  (local $b i32) (local $row i32) (local $d i32) (local $D4 i32) (local $o i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32)
+  (local $m f32) (local $sum f64) (local $lse f32) (local $inv f64) (local $v v128) (local $q i32)
+  (local.set $D4 (i32.and (local.get $D) (i32.const -4)))
+  (memory.fill (local.get $out) (i32.const 0) (i32.shl (i32.mul (local.get $B) (local.get $D)) (i32.const 2)))
+  (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
+    ;; out = x − span max on span columns (0 elsewhere), then prob = exp(out) four lanes at a time
+    (local.set $s (i32.const 0))
+    (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
+      (call $rowSpans (local.get $spans) (local.get $s) (local.get $row))
+      (local.set $end) (local.set $start)
+      (local.set $end (i32.add (local.get $start) (local.get $end)))
+      (local.set $m (f32.const -inf)) (local.set $p (local.get $start))
+      (block $mDone (loop $mLoop (br_if $mDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $x) (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $mLoop)))
+      (local.set $p (local.get $start))
+      (block $oDone (loop $oLoop (br_if $oDone (i32.ge_u (local.get $p) (local.get $end)))
+        (f32.store (i32.add (local.get $out) (local.get $p)) (f32.sub (f32.load (i32.add (local.get $x) (local.get $p))) (local.get $m)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $oLoop)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop)))
+    (local.set $d (i32.const 0))
+    (block $eDone (loop $eLoop (br_if $eDone (i32.ge_u (local.get $d) (local.get $D4)))
+      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
+      (local.set $p (i32.add (local.get $row) (local.get $o)))
+      (v128.store (i32.add (local.get $prob) (local.get $p)) (v128.and (call $exp4 (v128.load (i32.add (local.get $out) (local.get $p))))
+        (f32x4.ne (v128.load (i32.add (local.get $soft) (local.get $o))) ${ZERO})))
+      (local.set $d (i32.add (local.get $d) (i32.const 4))) (br $eLoop)))
+    (block $fDone (loop $fLoop (br_if $fDone (i32.ge_u (local.get $d) (local.get $D)))
+      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
+      (local.set $p (i32.add (local.get $row) (local.get $o)))
+      (f32.store (i32.add (local.get $prob) (local.get $p)) (select
+        (f32.demote_f64 (call $fexp (f64.promote_f32 (f32.load (i32.add (local.get $out) (local.get $p))))))
+        (f32.const 0) (f32.ne (f32.load (i32.add (local.get $soft) (local.get $o))) (f32.const 0))))
+      (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $fLoop)))
+    ;; per span: out −= log Σ prob, prob /= Σ prob
+    (local.set $s (i32.const 0))
+    (block $nDone (loop $nLoop (br_if $nDone (i32.ge_u (local.get $s) (local.get $S)))
+      (call $rowSpans (local.get $spans) (local.get $s) (local.get $row))
+      (local.set $end) (local.set $start)
+      (local.set $end (i32.add (local.get $start) (local.get $end)))
+      (local.set $sum (f64.const 0)) (local.set $p (local.get $start))
+      (block $aDone (loop $aLoop (br_if $aDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32.load (i32.add (local.get $prob) (local.get $p))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $aLoop)))
+      (local.set $lse (f32.demote_f64 (call $log (local.get $sum))))
+      (local.set $inv (f64.div (f64.const 1) (local.get $sum)))
+      (local.set $p (local.get $start))
+      (block $wDone (loop $wLoop (br_if $wDone (i32.ge_u (local.get $p) (local.get $end)))
+        (f32.store (i32.add (local.get $out) (local.get $p)) (f32.sub (f32.load (i32.add (local.get $out) (local.get $p))) (local.get $lse)))
+        (f32.store (i32.add (local.get $prob) (local.get $p))
+          (call $demote (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $prob) (local.get $p)))) (local.get $inv))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $wLoop)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $nLoop)))
+    (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))
+(func (export "spanLogSoftmaxGrad") (param $dy i32) (param $prob i32) (param $spans i32) (param $S i32) (param $B i32) (param $D i32) (param $dx i32)
+  (local $b i32) (local $row i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32) (local $t f64)
+  (memory.fill (local.get $dx) (i32.const 0) (i32.shl (i32.mul (local.get $B) (local.get $D)) (i32.const 2)))
+  (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
+    (local.set $s (i32.const 0))
+    (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
+      (call $rowSpans (local.get $spans) (local.get $s) (local.get $row))
+      (local.set $end) (local.set $start)
+      (local.set $end (i32.add (local.get $start) (local.get $end)))
+      (local.set $t (f64.const 0)) (local.set $p (local.get $start))
+      (block $tDone (loop $tLoop (br_if $tDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $t (f64.add (local.get $t) (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $tLoop)))
+      (local.set $p (local.get $start))
+      (block $gDone (loop $gLoop (br_if $gDone (i32.ge_u (local.get $p) (local.get $end)))
+        (f32.store (i32.add (local.get $dx) (local.get $p)) (call $demote (f64.sub
+          (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))
+          (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $prob) (local.get $p)))) (local.get $t)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop)))
+    (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))`;
+
+/**
  * Products whose A [M, K] is mostly zeros (the tVAE's encoded input: a value per scalar and a 1 per span,
  * ~20% nonzero). `sparseCompress` lists A's nonzeros as (index, value) pairs grouped by output row — by
  * row of A for A·B, by column of A for Aᵀ·B — with starts[r]..starts[r + 1] the group of row r.
@@ -637,5 +882,5 @@ export function gemmWat(opts: GemmWatOptions = {}): string {
       (br $il)))
     (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $l1))))`;
   const memory = opts.shared ? '(memory 1 16384 shared)' : '(memory 1)';
-  return `(module\n(import "env" "memory" ${memory})\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${FLUSH}\n${RANDOM}\n${SPARSE}\n${driver}\n)\n`;
+  return `(module\n(import "env" "memory" ${memory})\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${FLUSH}\n${RANDOM}\n${SPARSE}\n${SIMD_MATH}\n${SPAN_ACTIVATION}\n${driver}\n)\n`;
 }
