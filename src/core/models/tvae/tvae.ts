@@ -66,7 +66,7 @@ export function reconstruction(out: tf.Tensor2D, x: tf.Tensor2D, sigma: tf.Tenso
   const B = out.shape[0];
   const mask = tf.reshape(L.scalarMask, [-1]);
   const f = tf.customGrad(((o: tf.Tensor, sg: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [sums, dO, dS] = tf.engine().runKernel(TVAE_RECON, { o, x, sigma: sg, mask }, { spans: L.spanTable }) as tf.Tensor[];
+    const [sums, dO, dS] = tf.engine().runKernel(TVAE_RECON, { o, x, sigma: sg, mask, soft: L.softmaxMask }, { spans: L.spanTable }) as tf.Tensor[];
     save([dO, dS]);
     return {
       value: tf.div(tf.sum(sums), B),

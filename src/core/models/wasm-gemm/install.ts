@@ -18,7 +18,7 @@ interface GemmExports {
     lr: number, b1: number, b2: number, eps: number, wd: number): void;
   spanMax(x: number, out: number, B: number, D: number, spans: number, S: number): void;
   activationGrad(dy: number, y: number, out: number, n: number, alpha: number): void;
-  tvaeRecon(o: number, x: number, sigma: number, mask: number, spans: number, S: number, B: number, D: number,
+  tvaeRecon(o: number, x: number, sigma: number, mask: number, soft: number, spans: number, S: number, B: number, D: number,
     dO: number, dS: number, res: number): void;
   flush(src: number, dst: number, n: number): number;
   random(out: number, n: number, seed: number, seed2: number, kind: number, a: number, b: number): void;
@@ -33,7 +33,7 @@ interface GemmExports {
 /** Kernel names of the other fused steps (wasm only; callers check wasmKernelsActive()). */
 export const SPAN_MAX = 'DoppelSpanMax'; // inputs {x} [B, D], attrs {spans: [start, width, …]}, output [B, S]
 export const ACTIVATION_GRAD = 'DoppelActivationGrad'; // inputs {dy, y}, attrs {alpha}: dy where y > 0 else alpha·dy
-/** inputs {o, x} [B, D], {sigma, mask} [D]; attrs {spans}; outputs [[G, CE], dG+dCE/dO [B, D], dG/dσ [D]] (wat.ts). */
+/** inputs {o, x} [B, D], {sigma, mask, soft} [D]; attrs {spans}; outputs [[G, CE], dG+dCE/dO [B, D], dG/dσ [D]] (wat.ts). */
 export const TVAE_RECON = 'DoppelTvaeRecon';
 /** No inputs; attrs {shape, seed, kind: 0 uniform [a, b) | 1 normal (mean a, sd b), a, b}; one float32 output. */
 export const RANDOM = 'DoppelRandom';
@@ -375,7 +375,7 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
     const [B, D] = inputs.o.shape;
     const outs = [be.makeOutput([2], 'float32'), be.makeOutput([B, D], 'float32'), be.makeOutput([D], 'float32')];
     withSpanTable(be, spans, (table) =>
-      ex.tvaeRecon(ptr(inputs.o), ptr(inputs.x), ptr(inputs.sigma), ptr(inputs.mask), table, spans.length / 2, B, D,
+      ex.tvaeRecon(ptr(inputs.o), ptr(inputs.x), ptr(inputs.sigma), ptr(inputs.mask), ptr(inputs.soft), table, spans.length / 2, B, D,
         ptr(outs[1]), ptr(outs[2]), ptr(outs[0])),
     );
     return outs;
