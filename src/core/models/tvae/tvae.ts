@@ -19,7 +19,7 @@ import {
   restore, resumePoint, serialiseWeights, snapshot, splitRows, type NamedVariables,
 } from '../training';
 import { currentBackend } from '../backend';
-import { TVAE_RECON, wasmKernelsActive } from '../wasm-gemm/install';
+import { LATENT, TVAE_RECON, wasmKernelsActive } from '../wasm-gemm/install';
 import { outputsToRows } from '../layers/sampling';
 
 export { sampleSoftmax } from '../layers/sampling';
@@ -77,6 +77,39 @@ export function reconstruction(out: tf.Tensor2D, x: tf.Tensor2D, sigma: tf.Tenso
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(out, sigma) as tf.Scalar;
+}
+
+/**
+ * The reparameterised draw z = mu + eps·exp(logvar/2) and KL(q ‖ N(0, I)) summed over the batch,
+ * −½ Σ (1 + logvar − mu² − e^logvar). On wasm one Doppel kernel gives both and their partial derivatives
+ * (~15 small tfjs kernels a step otherwise); the tfjs form is the same function (a test compares them).
+ */
+export function latent(mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor): { z: tf.Tensor2D; kl: tf.Scalar } {
+  if (!wasmKernelsActive()) return latentTf(mu, logvar, eps);
+  const run = (m: tf.Tensor, lv: tf.Tensor) => tf.engine().runKernel(LATENT, { mu: m, logvar: lv, eps }, {}) as tf.Tensor[];
+  const zf = tf.customGrad(((m: tf.Tensor, lv: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [z, g, k, kl] = run(m, lv);
+    k.dispose();
+    kl.dispose();
+    save([g]);
+    return { value: z, gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => [dz, tf.mul(dz, saved[0])] };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const klf = tf.customGrad(((m: tf.Tensor, lv: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [z, g, k, kl] = run(m, lv);
+    z.dispose();
+    g.dispose();
+    save([m, k]);
+    return { value: tf.reshape(kl, []), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0], dy), tf.mul(saved[1], dy)] };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return { z: zf(mu, logvar) as tf.Tensor2D, kl: klf(mu, logvar) as tf.Scalar };
+}
+
+/** latent() in tfjs ops. */
+export function latentTf(mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor): { z: tf.Tensor2D; kl: tf.Scalar } {
+  const std = tf.exp(tf.mul(logvar, 0.5));
+  const z = tf.add(mu, tf.mul(eps, std)) as tf.Tensor2D;
+  const kl = tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.square(std)))), -0.5) as tf.Scalar;
+  return { z, kl };
 }
 
 export class TVAE implements Generator {
@@ -150,9 +183,7 @@ export class TVAE implements Generator {
       h = dense(h, v[`enc${i}/w`] as tf.Variable, v[`enc${i}/b`] as tf.Variable, 'relu', 0, i > 0 || first);
     const mu = dense(h, v['mu/w'] as tf.Variable, v['mu/b'] as tf.Variable);
     const logvar = dense(h, v['logvar/w'] as tf.Variable, v['logvar/b'] as tf.Variable);
-    const eps = randomNormal(mu.shape, noiseSeed);
-    const std = tf.exp(tf.mul(logvar, 0.5));
-    const z = tf.add(mu, tf.mul(eps, std)) as tf.Tensor2D;
+    const { z, kl: klSum } = latent(mu, logvar, randomNormal(mu.shape, noiseSeed));
     const out = this.decode(z);
 
     const sigma = v['sigma'];
@@ -160,7 +191,7 @@ export class TVAE implements Generator {
     const recon = wasmKernelsActive()
       ? tf.add(reconstruction(out, x, sigma, L), logSigma)
       : this.reconstructionTf(out, x, sigma, logSigma);
-    const kl = tf.div(tf.mul(tf.sum(tf.sub(tf.add(logvar, 1), tf.add(tf.square(mu), tf.square(std)))), -0.5), B);
+    const kl = tf.div(klSum, B);
     return tf.add(tf.mul(recon, this.options.lossFactor), kl) as tf.Scalar;
   }
 

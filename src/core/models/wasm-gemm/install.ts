@@ -7,7 +7,7 @@ import { ProductHelper, type HelperFactory } from './parallel';
  * - BatchMatMul and _FusedMatMul go to the relaxed-SIMD product. Cases it does not cover (non-float,
  *   rank > 3, mismatched batches, PReLU and other activations, odd bias shapes) go to tfjs's kernels.
  * - New kernels the generators call when wasmKernelsActive(): ADAM_STEP, SPAN_MAX, ACTIVATION_GRAD,
- *   TVAE_RECON, RANDOM, SPARSE_PRODUCT, SPAN_ACTIVATE(_GRAD), SPAN_LOG_SOFTMAX(_GRAD).
+ *   TVAE_RECON, LATENT, RANDOM, SPARSE_PRODUCT, SPAN_ACTIVATE(_GRAD), SPAN_LOG_SOFTMAX(_GRAD).
  * - Identity and same-type Cast share the input's data instead of copying it (any engine).
  */
 
@@ -26,6 +26,7 @@ interface GemmExports {
   spanActivateGrad(dy: number, y: number, mask: number, spans: number, S: number, B: number, D: number, invTau: number, dx: number): void;
   spanLogSoftmax(x: number, soft: number, spans: number, S: number, B: number, D: number, out: number, prob: number): void;
   spanLogSoftmaxGrad(dy: number, prob: number, spans: number, S: number, B: number, D: number, dx: number): void;
+  latent(mu: number, lv: number, eps: number, n: number, z: number, g: number, k: number, res: number): void;
   sparseCompress(a: number, M: number, K: number, byColumn: number, list: number, starts: number): void;
   sparseProduct(list: number, starts: number, R: number, b: number, c: number, N: number, bias: number, act: number, alpha: number): void;
 }
@@ -53,6 +54,9 @@ export const SPAN_ACTIVATE_GRAD = 'DoppelSpanActivateGrad';
 /** Log-softmax per span, 0 elsewhere: inputs {x, soft}, attrs {spans} → [log-softmax, softmax]; gradient {dy, prob} → dx. */
 export const SPAN_LOG_SOFTMAX = 'DoppelSpanLogSoftmax';
 export const SPAN_LOG_SOFTMAX_GRAD = 'DoppelSpanLogSoftmaxGrad';
+
+/** The tVAE's latent step (wat.ts): inputs {mu, logvar, eps} [B, L] → [z, ∂z/∂logvar, ∂KL/∂logvar, KL [1]]. */
+export const LATENT = 'DoppelLatent';
 
 /** Kernel name of the fused Adam step: inputs {w, g, m, v}, attrs AdamStepAttrs, outputs [w, m, v]. */
 export const ADAM_STEP = 'DoppelAdamStep';
@@ -434,6 +438,12 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
     const dx = be.makeOutput([B, D], 'float32');
     spanKernel(attrs, be, (table, S) => ex.spanLogSoftmaxGrad(ptr(dy), ptr(prob), table, S, B, D, ptr(dx)));
     return dx;
+  });
+  register(LATENT, ({ inputs: { mu, logvar, eps }, be, ex, ptr }) => {
+    const outs = [be.makeOutput(mu.shape, 'float32'), be.makeOutput(mu.shape, 'float32'), be.makeOutput(mu.shape, 'float32'),
+      be.makeOutput([1], 'float32')];
+    ex.latent(ptr(mu), ptr(logvar), ptr(eps), tf.util.sizeFromShape(mu.shape), ptr(outs[0]), ptr(outs[1]), ptr(outs[2]), ptr(outs[3]));
+    return outs;
   });
   register(ACTIVATION_GRAD, ({ inputs, be, ex, attrs, ptr }) => {
     const out = be.makeOutput(inputs.dy.shape, 'float32');

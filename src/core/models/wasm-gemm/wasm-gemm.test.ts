@@ -9,7 +9,7 @@ import { Adam } from '../training';
 import { dense } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
 import { fastTanh } from '../layers/dense';
-import { reconstruction } from '../tvae/tvae';
+import { latent, latentTf, reconstruction } from '../tvae/tvae';
 import { randomNormal, randomUniform } from '../layers/random';
 
 beforeAll(async () => {
@@ -175,6 +175,27 @@ describe('wasm matrix product (relaxed SIMD)', () => {
         // each span of an activation sums to 1
         const y = L.activate(x, 0.2, 9).arraySync() as number[][];
         for (const row of y) expect(row.slice(5, 11).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      });
+  });
+
+  it('the fused tVAE latent step (z and KL) matches the tfjs form, values and gradients', () => {
+    for (const [B, L] of [[7, 13], [50, 128], [1, 3]])
+      tf.tidy(() => {
+        const mu = rand([B, L]) as tf.Tensor2D;
+        const lv = tf.mul(rand([B, L]), 2) as tf.Tensor2D;
+        const eps = rand([B, L]);
+        const w = rand([B, L]);
+        const loss = (f: typeof latent) => (m: tf.Tensor, l: tf.Tensor) => {
+          const { z, kl } = f(m as tf.Tensor2D, l as tf.Tensor2D, eps);
+          return tf.add(tf.sum(tf.mul(z, w)), tf.mul(kl, 0.3)) as tf.Scalar;
+        };
+        const a = latent(mu, lv, eps);
+        const b = latentTf(mu, lv, eps);
+        expectClose(a.z, Float64Array.from(b.z.dataSync()));
+        expect(Math.abs(a.kl.dataSync()[0] - b.kl.dataSync()[0]) / (1 + Math.abs(b.kl.dataSync()[0]))).toBeLessThan(1e-5);
+        const ga = tf.grads(loss(latent))([mu, lv]);
+        const gb = tf.grads(loss(latentTf))([mu, lv]);
+        for (let i = 0; i < 2; i++) expectClose(ga[i], Float64Array.from(gb[i].dataSync()));
       });
   });
 

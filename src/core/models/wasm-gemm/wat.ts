@@ -565,6 +565,50 @@ const SIMD_MATH = `(func $exp4 (param $x v128) (result v128) (local $k v128) (lo
     (f32x4.div (f32x4.sub ${splat('1')} (local.get $e)) (f32x4.add ${splat('1')} (local.get $e)))))`;
 
 /**
+ * The tVAE's latent step over n floats: std = exp(lv/2), z = mu + eps·std, g = eps·std/2 (∂z/∂lv),
+ * k = (e^lv − 1)/2 (∂KL/∂lv), res[0] = KL = −½ Σ (1 + lv − mu² − e^lv) (f64 sum). ~15 small tfjs kernels a step.
+ */
+const LATENT = `(func (export "latent") (param $mu i32) (param $lv i32) (param $eps i32) (param $n i32)
+  (param $z i32) (param $g i32) (param $k i32) (param $res i32)
+  (local $i i32) (local $o i32) (local $n4 i32) (local $LV v128) (local $MU v128) (local $ES v128) (local $V v128) (local $acc v128)
+  (local $sum f64) (local $s f64) (local $lvs f64) (local $mus f64) (local $es f64)
+  (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+  (block $done (loop $vec (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+    (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $LV (v128.load (i32.add (local.get $lv) (local.get $o))))
+    (local.set $MU (v128.load (i32.add (local.get $mu) (local.get $o))))
+    (local.set $V (call $exp4 (f32x4.mul (local.get $LV) ${splat('0.5')})))
+    (local.set $ES (f32x4.mul (v128.load (i32.add (local.get $eps) (local.get $o))) (local.get $V)))
+    (v128.store (i32.add (local.get $z) (local.get $o)) (f32x4.add (local.get $MU) (local.get $ES)))
+    (v128.store (i32.add (local.get $g) (local.get $o)) ${ftz("(f32x4.mul (local.get $ES) " + splat('0.5') + ")")})
+    (local.set $V (f32x4.mul (local.get $V) (local.get $V)))
+    (v128.store (i32.add (local.get $k) (local.get $o)) ${ftz("(f32x4.mul (f32x4.sub (local.get $V) " + splat('1') + ") " + splat('0.5') + ")")})
+    (local.set $acc (f32x4.add (local.get $acc) (f32x4.sub (f32x4.add (local.get $LV) ${splat('1')})
+      (f32x4.add (f32x4.mul (local.get $MU) (local.get $MU)) (local.get $V)))))
+    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+    ;; into the f64 sum every 64 vectors
+    (if (i32.or (i32.eqz (i32.and (local.get $i) (i32.const 255))) (i32.ge_u (local.get $i) (local.get $n4))) (then
+      (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))))
+      (local.set $acc ${ZERO})))
+    (br $vec)))
+  (block $done1 (loop $one (br_if $done1 (i32.ge_u (local.get $i) (local.get $n)))
+    (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+    (local.set $lvs (f64.promote_f32 (f32.load (i32.add (local.get $lv) (local.get $o)))))
+    (local.set $mus (f64.promote_f32 (f32.load (i32.add (local.get $mu) (local.get $o)))))
+    (local.set $s (call $fexp (f64.mul (local.get $lvs) (f64.const 0.5))))
+    (local.set $es (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $eps) (local.get $o)))) (local.get $s)))
+    (f32.store (i32.add (local.get $z) (local.get $o)) (f32.demote_f64 (f64.add (local.get $mus) (local.get $es))))
+    (f32.store (i32.add (local.get $g) (local.get $o)) (call $demote (f64.mul (local.get $es) (f64.const 0.5))))
+    (local.set $s (f64.mul (local.get $s) (local.get $s)))
+    (f32.store (i32.add (local.get $k) (local.get $o)) (call $demote (f64.mul (f64.sub (local.get $s) (f64.const 1)) (f64.const 0.5))))
+    (local.set $sum (f64.add (local.get $sum) (f64.sub (f64.add (local.get $lvs) (f64.const 1))
+      (f64.add (f64.mul (local.get $mus) (local.get $mus)) (local.get $s)))))
+    (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $one)))
+  (f32.store (local.get $res) (f32.demote_f64 (f64.mul (local.get $sum) (f64.const -0.5)))))`;
+
+/**
  * The generator's output activation and its gradient, per row, replacing ~25 small tfjs kernels each way.
  * Scalar columns (mask ≠ 0): y = tanh x. Softmax spans (soft ≠ 0): y = softmax((x + g)/τ) with Gumbel noise
  * g = −log(−log u) from uniforms u (u = 0: none); other columns 0. The transcendental passes run four lanes
@@ -931,5 +975,5 @@ export function gemmWat(opts: GemmWatOptions = {}): string {
       (br $il)))
     (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $l1))))`;
   const memory = opts.shared ? '(memory 1 16384 shared)' : '(memory 1)';
-  return `(module\n(import "env" "memory" ${memory})\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${FLUSH}\n${RANDOM}\n${SPARSE}\n${SIMD_MATH}\n${SPAN_ACTIVATION}\n${driver}\n)\n`;
+  return `(module\n(import "env" "memory" ${memory})\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${FLUSH}\n${RANDOM}\n${SPARSE}\n${SIMD_MATH}\n${SPAN_ACTIVATION}\n${LATENT}\n${driver}\n)\n`;
 }
