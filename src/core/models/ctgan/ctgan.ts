@@ -11,7 +11,7 @@ import type { TableSchema } from '../../schema/types';
 import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { Condition, FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
-import { columnMean, dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
+import { columnMean, concatColumns, dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
 import { randomNormal, randomUniform } from '../layers/random';
 import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
@@ -124,7 +124,7 @@ export class CTGAN implements Generator {
   /** Generator logits. In training, batch statistics (collected into `stats`); else running statistics. */
   private generate(z: tf.Tensor2D, cond: tf.Tensor2D | null, stats?: tf.Tensor[]): tf.Tensor2D {
     const g = this.gen;
-    let h = cond ? (tf.concat([z, cond], 1) as tf.Tensor2D) : z;
+    let h = cond ? concatColumns([z, cond]) : z;
     this.options.generatorDims.forEach((_, i) => {
       const a = dense(h, g[`g${i}/w`] as tf.Variable, g[`g${i}/b`] as tf.Variable, 'linear', 0, i > 0); // noise ⊕ cond needs no gradient
       // Batch norm written out: tf.batchNorm's gradient tiles its [C] inputs, and Tile is very slow on wasm.
@@ -141,7 +141,7 @@ export class CTGAN implements Generator {
       }
       const scale = tf.mul(tf.rsqrt(tf.add(variance, BN_EPS)), g[`g${i}/gamma`]);
       const y = tf.relu(tf.add(tf.mul(centred, scale), g[`g${i}/beta`])) as tf.Tensor2D;
-      h = tf.concat([y, h], 1) as tf.Tensor2D; // residual by concatenation
+      h = concatColumns([y, h]); // residual by concatenation
     });
     return dense(h, g['gout/w'] as tf.Variable, g['gout/b'] as tf.Variable);
   }
@@ -190,7 +190,7 @@ export class CTGAN implements Generator {
   }
 
   private pacify(rows: tf.Tensor2D, cond: tf.Tensor2D | null): tf.Tensor2D {
-    const x = cond ? (tf.concat([rows, cond], 1) as tf.Tensor2D) : rows;
+    const x = cond ? concatColumns([rows, cond]) : rows;
     const pac = this.options.pac;
     return tf.reshape(x, [x.shape[0] / pac, x.shape[1] * pac]) as tf.Tensor2D;
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ACTIVATION_GRAD, SPARSE_PRODUCT, wasmKernelsActive } from '../wasm-gemm/install';
+import { ACTIVATION_GRAD, CONCAT_COLUMNS, SLICE_COLUMNS, SPARSE_PRODUCT, wasmKernelsActive } from '../wasm-gemm/install';
 import { tfjsSeed } from './random';
 
 export type DenseActivation = 'linear' | 'relu' | 'leakyrelu';
@@ -65,6 +65,23 @@ export function dense(
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x, w, b) as tf.Tensor2D;
+}
+
+/**
+ * tf.concat(parts, 1) for float32 [B, ·] matrices; on wasm a row-by-row block copy each way (tfjs-wasm's Concat
+ * and the SplitV of its gradient cost ~2 ms a CTGAN residual layer).
+ */
+export function concatColumns(parts: tf.Tensor2D[]): tf.Tensor2D {
+  if (!wasmKernelsActive() || parts.some((p) => p.dtype !== 'float32')) return tf.concat(parts, 1) as tf.Tensor2D;
+  const widths = parts.map((p) => p.shape[1]);
+  const f = tf.customGrad(((...args: unknown[]) => {
+    const inputs = Object.fromEntries(args.slice(0, parts.length).map((t, i) => [`t${i}`, t as tf.Tensor]));
+    return {
+      value: tf.engine().runKernel(CONCAT_COLUMNS, inputs, {}) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor) => tf.engine().runKernel(SLICE_COLUMNS, { x: dy }, { widths }) as tf.Tensor[],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(...parts) as tf.Tensor2D;
 }
 
 let nextId = 0;

@@ -7,7 +7,7 @@ import { ProductHelper, type HelperFactory } from './parallel';
  * - BatchMatMul and _FusedMatMul go to the relaxed-SIMD product. Cases it does not cover (non-float,
  *   rank > 3, mismatched batches, PReLU and other activations, odd bias shapes) go to tfjs's kernels.
  * - New kernels the generators call when wasmKernelsActive(): ADAM_STEP, SPAN_MAX, ACTIVATION_GRAD,
- *   TVAE_RECON, LATENT, RANDOM, SPARSE_PRODUCT, SPAN_ACTIVATE(_GRAD), SPAN_LOG_SOFTMAX(_GRAD).
+ *   TVAE_RECON, LATENT, RANDOM, SPARSE_PRODUCT, CONCAT_COLUMNS, SLICE_COLUMNS, SPAN_ACTIVATE(_GRAD), SPAN_LOG_SOFTMAX(_GRAD).
  * - Identity and same-type Cast share the input's data instead of copying it (any engine).
  */
 
@@ -27,6 +27,7 @@ interface GemmExports {
   spanLogSoftmax(x: number, soft: number, spans: number, S: number, B: number, D: number, out: number, prob: number): void;
   spanLogSoftmaxGrad(dy: number, prob: number, spans: number, S: number, B: number, D: number, dx: number): void;
   latent(mu: number, lv: number, eps: number, n: number, z: number, g: number, k: number, res: number): void;
+  copyColumns(src: number, srcStride: number, dst: number, dstStride: number, rows: number, width: number): void;
   sparseCompress(a: number, M: number, K: number, byColumn: number, list: number, starts: number): void;
   sparseProduct(list: number, starts: number, R: number, b: number, c: number, N: number, bias: number, act: number, alpha: number): void;
 }
@@ -57,6 +58,14 @@ export const SPAN_LOG_SOFTMAX_GRAD = 'DoppelSpanLogSoftmaxGrad';
 
 /** The tVAE's latent step (wat.ts): inputs {mu, logvar, eps} [B, L] → [z, ∂z/∂logvar, ∂KL/∂logvar, KL [1]]. */
 export const LATENT = 'DoppelLatent';
+
+/**
+ * Column blocks of [B, ·] matrices (tfjs-wasm's Concat and its gradient's SplitV ran ~0.5 and ~1.5 ms on CTGAN's
+ * [500, 473–729] residual blocks). CONCAT_COLUMNS: inputs {t0, t1, …} → [B, Σ widths]. SLICE_COLUMNS: inputs {x},
+ * attrs {widths} → one [B, width] output per width, left to right.
+ */
+export const CONCAT_COLUMNS = 'DoppelConcatColumns';
+export const SLICE_COLUMNS = 'DoppelSliceColumns';
 
 /** Kernel name of the fused Adam step: inputs {w, g, m, v}, attrs AdamStepAttrs, outputs [w, m, v]. */
 export const ADAM_STEP = 'DoppelAdamStep';
@@ -444,6 +453,28 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
       be.makeOutput([1], 'float32')];
     ex.latent(ptr(mu), ptr(logvar), ptr(eps), tf.util.sizeFromShape(mu.shape), ptr(outs[0]), ptr(outs[1]), ptr(outs[2]), ptr(outs[3]));
     return outs;
+  });
+  register(CONCAT_COLUMNS, ({ inputs, be, ex, ptr }) => {
+    const parts = Object.keys(inputs).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))).map((k) => inputs[k]);
+    const B = parts[0].shape[0];
+    const total = parts.reduce((n, t) => n + t.shape[1], 0);
+    const out = be.makeOutput([B, total], 'float32');
+    let col = 0;
+    for (const t of parts) {
+      ex.copyColumns(ptr(t), 4 * t.shape[1], ptr(out) + 4 * col, 4 * total, B, t.shape[1]);
+      col += t.shape[1];
+    }
+    return out;
+  });
+  register(SLICE_COLUMNS, ({ inputs: { x }, be, ex, attrs, ptr }) => {
+    const [B, total] = x.shape;
+    let col = 0;
+    return (attrs.widths as number[]).map((w) => {
+      const out = be.makeOutput([B, w], 'float32');
+      ex.copyColumns(ptr(x) + 4 * col, 4 * total, ptr(out), 4 * w, B, w);
+      col += w;
+      return out;
+    });
   });
   register(ACTIVATION_GRAD, ({ inputs, be, ex, attrs, ptr }) => {
     const out = be.makeOutput(inputs.dy.shape, 'float32');

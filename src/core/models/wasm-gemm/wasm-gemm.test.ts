@@ -6,7 +6,7 @@ import { binarySource } from './assemble';
 import os from 'node:os';
 import { productThreads, wasmGemmStatus, wasmKernelsActive } from './install';
 import { Adam } from '../training';
-import { dense } from '../layers/dense';
+import { concatColumns, dense } from '../layers/dense';
 import { SpanLayout } from '../layers/spans';
 import { fastTanh } from '../layers/dense';
 import { latent, latentTf, reconstruction } from '../tvae/tvae';
@@ -197,6 +197,18 @@ describe('wasm matrix product (relaxed SIMD)', () => {
         const gb = tf.grads(loss(latentTf))([mu, lv]);
         for (let i = 0; i < 2; i++) expectClose(ga[i], Float64Array.from(gb[i].dataSync()));
       });
+  });
+
+  it('column concatenation and its gradient match tf.concat', () => {
+    tf.tidy(() => {
+      const parts = [rand([5, 3]), rand([5, 1]), rand([5, 6])] as tf.Tensor2D[];
+      const w = rand([5, 10]);
+      expectClose(concatColumns(parts), Float64Array.from(tf.concat(parts, 1).dataSync()));
+      const grads = (f: (p: tf.Tensor2D[]) => tf.Tensor) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(f([a, b, c] as tf.Tensor2D[]), w)))(parts);
+      const [ga, gb] = [grads(concatColumns), grads((p) => tf.concat(p, 1))];
+      ga.forEach((g, i) => expectClose(g, Float64Array.from(gb[i].dataSync())));
+    });
   });
 
   it('splits large products with the helper thread, to the same numbers', () => {

@@ -564,6 +564,17 @@ const SIMD_MATH = `(func $exp4 (param $x v128) (result v128) (local $k v128) (lo
   (v128.or (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
     (f32x4.div (f32x4.sub ${splat('1')} (local.get $e)) (f32x4.add ${splat('1')} (local.get $e)))))`;
 
+/** rows × width floats from src (rows srcStride bytes apart) to dst (dstStride apart): a column block's copy. */
+const COPY_COLUMNS = `(func (export "copyColumns") (param $src i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32)
+  (param $rows i32) (param $width i32)
+  (local $r i32) (local $bytes i32)
+  (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
+  (block $done (loop $rowLoop (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+    (memory.copy (local.get $dst) (local.get $src) (local.get $bytes))
+    (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
+    (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $rowLoop))))`;
+
 /**
  * The tVAE's latent step over n floats: std = exp(lv/2), z = mu + eps·std, g = eps·std/2 (∂z/∂lv),
  * k = (e^lv − 1)/2 (∂KL/∂lv), res[0] = KL = −½ Σ (1 + lv − mu² − e^lv) (f64 sum). ~15 small tfjs kernels a step.
@@ -975,5 +986,5 @@ export function gemmWat(opts: GemmWatOptions = {}): string {
       (br $il)))
     (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $l1))))`;
   const memory = opts.shared ? '(memory 1 16384 shared)' : '(memory 1)';
-  return `(module\n(import "env" "memory" ${memory})\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${FLUSH}\n${RANDOM}\n${SPARSE}\n${SIMD_MATH}\n${SPAN_ACTIVATION}\n${LATENT}\n${driver}\n)\n`;
+  return `(module\n(import "env" "memory" ${memory})\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${FLUSH}\n${RANDOM}\n${SPARSE}\n${SIMD_MATH}\n${SPAN_ACTIVATION}\n${LATENT}\n${COPY_COLUMNS}\n${driver}\n)\n`;
 }
