@@ -11,7 +11,8 @@ import type { TableSchema } from '../../schema/types';
 import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { Condition, FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
-import { columnMean, concatColumns, dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
+import { batchNormRelu } from '../layers/batch-norm';
+import { concatColumns, dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
 import { randomNormal, randomUniform } from '../layers/random';
 import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
@@ -127,20 +128,15 @@ export class CTGAN implements Generator {
     let h = cond ? concatColumns([z, cond]) : z;
     this.options.generatorDims.forEach((_, i) => {
       const a = dense(h, g[`g${i}/w`] as tf.Variable, g[`g${i}/b`] as tf.Variable, 'linear', 0, i > 0); // noise ⊕ cond needs no gradient
-      // Batch norm written out: tf.batchNorm's gradient tiles its [C] inputs, and Tile is very slow on wasm.
-      let mean: tf.Tensor, variance: tf.Tensor, centred: tf.Tensor;
+      let y: tf.Tensor2D;
       if (stats) {
-        mean = columnMean(a);
-        centred = tf.sub(a, mean);
-        variance = columnMean(tf.square(centred) as tf.Tensor2D);
-        stats.push(tf.keep(mean), tf.keep(variance)); // kept past variableGrads' scope; caller disposes
+        const bn = batchNormRelu(a, g[`g${i}/gamma`] as tf.Variable, g[`g${i}/beta`] as tf.Variable, BN_EPS);
+        stats.push(bn.mean, bn.variance); // kept past variableGrads' scope; caller disposes
+        y = bn.y;
       } else {
-        mean = this.bn[`g${i}/mean`];
-        variance = this.bn[`g${i}/var`];
-        centred = tf.sub(a, mean);
+        const scale = tf.mul(tf.rsqrt(tf.add(this.bn[`g${i}/var`], BN_EPS)), g[`g${i}/gamma`]);
+        y = tf.relu(tf.add(tf.mul(tf.sub(a, this.bn[`g${i}/mean`]), scale), g[`g${i}/beta`])) as tf.Tensor2D;
       }
-      const scale = tf.mul(tf.rsqrt(tf.add(variance, BN_EPS)), g[`g${i}/gamma`]);
-      const y = tf.relu(tf.add(tf.mul(centred, scale), g[`g${i}/beta`])) as tf.Tensor2D;
       h = concatColumns([y, h]); // residual by concatenation
     });
     return dense(h, g['gout/w'] as tf.Variable, g['gout/b'] as tf.Variable);

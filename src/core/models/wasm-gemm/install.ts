@@ -7,7 +7,7 @@ import { ProductHelper, type HelperFactory } from './parallel';
  * - BatchMatMul and _FusedMatMul go to the relaxed-SIMD product. Cases it does not cover (non-float,
  *   rank > 3, mismatched batches, PReLU and other activations, odd bias shapes) go to tfjs's kernels.
  * - New kernels the generators call when wasmKernelsActive(): ADAM_STEP, SPAN_MAX, ACTIVATION_GRAD,
- *   TVAE_RECON, LATENT, RANDOM, SPARSE_PRODUCT, CONCAT_COLUMNS, SLICE_COLUMNS, SPAN_ACTIVATE(_GRAD), SPAN_LOG_SOFTMAX(_GRAD).
+ *   TVAE_RECON, LATENT, RANDOM, SPARSE_PRODUCT, CONCAT_COLUMNS, SLICE_COLUMNS, BATCH_NORM_RELU(_GRAD), SPAN_ACTIVATE(_GRAD), SPAN_LOG_SOFTMAX(_GRAD).
  * - Identity and same-type Cast share the input's data instead of copying it (any engine).
  */
 
@@ -28,6 +28,10 @@ interface GemmExports {
   spanLogSoftmaxGrad(dy: number, prob: number, spans: number, S: number, B: number, D: number, dx: number): void;
   latent(mu: number, lv: number, eps: number, n: number, z: number, g: number, k: number, res: number): void;
   copyColumns(src: number, srcStride: number, dst: number, dstStride: number, rows: number, width: number): void;
+  batchNormRelu(a: number, gamma: number, beta: number, B: number, H: number, eps: number, y: number, xhat: number, mean: number,
+    variance: number, invstd: number): void;
+  batchNormReluGrad(dy: number, y: number, xhat: number, invstd: number, gamma: number, B: number, H: number, da: number,
+    dgamma: number, dbeta: number): void;
   sparseCompress(a: number, M: number, K: number, byColumn: number, list: number, starts: number): void;
   sparseProduct(list: number, starts: number, R: number, b: number, c: number, N: number, bias: number, act: number, alpha: number): void;
 }
@@ -66,6 +70,13 @@ export const LATENT = 'DoppelLatent';
  */
 export const CONCAT_COLUMNS = 'DoppelConcatColumns';
 export const SLICE_COLUMNS = 'DoppelSliceColumns';
+
+/**
+ * Batch norm + ReLU over [B, H] rows, H a multiple of 4 (wat.ts): inputs {a, gamma, beta}, attrs {eps} →
+ * [y, xhat, mean, variance, invstd]; the gradient: inputs {dy, y, xhat, invstd, gamma} → [da, dgamma, dbeta].
+ */
+export const BATCH_NORM_RELU = 'DoppelBatchNormRelu';
+export const BATCH_NORM_RELU_GRAD = 'DoppelBatchNormReluGrad';
 
 /** Kernel name of the fused Adam step: inputs {w, g, m, v}, attrs AdamStepAttrs, outputs [w, m, v]. */
 export const ADAM_STEP = 'DoppelAdamStep';
@@ -475,6 +486,19 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
       col += w;
       return out;
     });
+  });
+  register(BATCH_NORM_RELU, ({ inputs: { a, gamma, beta }, be, ex, attrs, ptr }) => {
+    const [B, H] = a.shape;
+    const outs = [be.makeOutput([B, H], 'float32'), be.makeOutput([B, H], 'float32'), be.makeOutput([H], 'float32'),
+      be.makeOutput([H], 'float32'), be.makeOutput([H], 'float32')];
+    ex.batchNormRelu(ptr(a), ptr(gamma), ptr(beta), B, H, Number(attrs.eps), ...(outs.map(ptr) as [number, number, number, number, number]));
+    return outs;
+  });
+  register(BATCH_NORM_RELU_GRAD, ({ inputs: { dy, y, xhat, invstd, gamma }, be, ex, ptr }) => {
+    const [B, H] = dy.shape;
+    const outs = [be.makeOutput([B, H], 'float32'), be.makeOutput([H], 'float32'), be.makeOutput([H], 'float32')];
+    ex.batchNormReluGrad(ptr(dy), ptr(y), ptr(xhat), ptr(invstd), ptr(gamma), B, H, ptr(outs[0]), ptr(outs[1]), ptr(outs[2]));
+    return outs;
   });
   register(ACTIVATION_GRAD, ({ inputs, be, ex, attrs, ptr }) => {
     const out = be.makeOutput(inputs.dy.shape, 'float32');

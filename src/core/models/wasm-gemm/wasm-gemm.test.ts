@@ -7,6 +7,7 @@ import os from 'node:os';
 import { productThreads, wasmGemmStatus, wasmKernelsActive } from './install';
 import { Adam } from '../training';
 import { concatColumns, dense } from '../layers/dense';
+import { batchNormRelu, batchNormReluTf } from '../layers/batch-norm';
 import { SpanLayout } from '../layers/spans';
 import { fastTanh } from '../layers/dense';
 import { latent, latentTf, reconstruction } from '../tvae/tvae';
@@ -209,6 +210,32 @@ describe('wasm matrix product (relaxed SIMD)', () => {
       const [ga, gb] = [grads(concatColumns), grads((p) => tf.concat(p, 1))];
       ga.forEach((g, i) => expectClose(g, Float64Array.from(gb[i].dataSync())));
     });
+  });
+
+  it('fused batch norm + ReLU matches the tfjs form: output, batch statistics and gradients', () => {
+    for (const [B, H] of [[9, 8], [500, 256]])
+      tf.tidy(() => {
+        const a = tf.add(tf.mul(rand([B, H]), 3), 1) as tf.Tensor2D;
+        const gamma = tf.add(rand([H]), 1) as tf.Tensor1D;
+        const beta = rand([H]) as tf.Tensor1D;
+        const w = rand([B, H]);
+        const kept: tf.Tensor[] = [];
+        const loss = (f: typeof batchNormRelu) => (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+          const r = f(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+          kept.push(r.mean, r.variance);
+          return tf.sum(tf.mul(r.y, w)) as tf.Scalar;
+        };
+        const fast = batchNormRelu(a, gamma, beta, 1e-5);
+        const slow = batchNormReluTf(a, gamma, beta, 1e-5);
+        kept.push(fast.mean, fast.variance, slow.mean, slow.variance);
+        expectClose(fast.y, Float64Array.from(slow.y.dataSync()));
+        expectClose(fast.mean, Float64Array.from(slow.mean.dataSync()));
+        expectClose(fast.variance, Float64Array.from(slow.variance.dataSync()));
+        const gf = tf.grads(loss(batchNormRelu))([a, gamma, beta]);
+        const gs = tf.grads(loss(batchNormReluTf))([a, gamma, beta]);
+        gf.forEach((g, i) => expectClose(g, Float64Array.from(gs[i].dataSync())));
+        kept.forEach((t) => t.dispose());
+      });
   });
 
   it('splits large products with the helper thread, to the same numbers', () => {

@@ -564,6 +564,75 @@ const SIMD_MATH = `(func $exp4 (param $x v128) (result v128) (local $k v128) (lo
   (v128.or (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
     (f32x4.div (f32x4.sub ${splat('1')} (local.get $e)) (f32x4.add ${splat('1')} (local.get $e)))))`;
 
+/** A loop over the rows r of a [B, H] batch ($row its byte offset) and 4-column groups ($o their byte offset). */
+function rows(body: string): string {
+  return `(local.set $r (i32.const 0))
+  (block $rDone (loop $rLoop (br_if $rDone (i32.ge_u (local.get $r) (local.get $B)))
+    (local.set $row (i32.mul (local.get $r) (local.get $HB)))
+    ${cols(body)}
+    (local.set $r (i32.add (local.get $r) (i32.const 1))) (br $rLoop)))`;
+}
+
+/** A loop over the 4-column groups of one row ($o the byte offset, $HB the row's bytes). */
+function cols(body: string): string {
+  return `(local.set $o (i32.const 0))
+  (block $cDone (loop $cLoop (br_if $cDone (i32.ge_u (local.get $o) (local.get $HB)))
+    ${body}
+    (local.set $o (i32.add (local.get $o) (i32.const 16))) (br $cLoop)))`;
+}
+
+/**
+ * Batch norm over the rows of a [B, H] batch (H a multiple of 4) followed by ReLU, and its gradient
+ * (CTGAN's generator layers; ~25 small tfjs kernels each way). Biased batch variance, as in training.
+ * Forward: mean, var, invstd = 1/√(var + eps) per column, xhat = (a − mean)·invstd, y = max(0, γ·xhat + β).
+ * Backward from y, xhat: g = dy where y > 0; dβ = Σ g, dγ = Σ g·xhat, da = γ·invstd·(g − (dβ + xhat·dγ)/B).
+ */
+const BATCH_NORM = `(func $zero (param $p i32) (param $n i32) (memory.fill (local.get $p) (i32.const 0) (i32.shl (local.get $n) (i32.const 2))))
+(func (export "batchNormRelu") (param $a i32) (param $gamma i32) (param $beta i32) (param $B i32) (param $H i32) (param $eps f32)
+  (param $y i32) (param $xhat i32) (param $mean i32) (param $var i32) (param $invstd i32)
+  (local $r i32) (local $j i32) (local $row i32) (local $o i32) (local $HB i32) (local $D v128) (local $IB v128) (local $X v128)
+  (local.set $HB (i32.shl (local.get $H) (i32.const 2)))
+  (local.set $IB (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u (local.get $B)))))
+  (call $zero (local.get $mean) (local.get $H))
+  (call $zero (local.get $var) (local.get $H))
+  ${rows(`(v128.store (i32.add (local.get $mean) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $mean) (local.get $o)))
+      (v128.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $o))))))`)}
+  ${cols(`(v128.store (i32.add (local.get $mean) (local.get $o)) (f32x4.mul (v128.load (i32.add (local.get $mean) (local.get $o))) (local.get $IB)))`)}
+  ${rows(`(local.set $D (f32x4.sub (v128.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $o))))
+      (v128.load (i32.add (local.get $mean) (local.get $o)))))
+    (v128.store (i32.add (local.get $var) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $var) (local.get $o)))
+      (f32x4.mul (local.get $D) (local.get $D))))`)}
+  ${cols(`(local.set $X (f32x4.mul (v128.load (i32.add (local.get $var) (local.get $o))) (local.get $IB)))
+    (v128.store (i32.add (local.get $var) (local.get $o)) (local.get $X))
+    (v128.store (i32.add (local.get $invstd) (local.get $o))
+      (f32x4.div ${splat('1')} (f32x4.sqrt (f32x4.add (local.get $X) (f32x4.splat (local.get $eps))))))`)}
+  ${rows(`(local.set $X (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $o))))
+      (v128.load (i32.add (local.get $mean) (local.get $o)))) (v128.load (i32.add (local.get $invstd) (local.get $o)))))
+    (v128.store (i32.add (local.get $xhat) (i32.add (local.get $row) (local.get $o))) (local.get $X))
+    (v128.store (i32.add (local.get $y) (i32.add (local.get $row) (local.get $o))) ${ftz(`(f32x4.pmax ${ZERO} (f32x4.add
+      (f32x4.mul (local.get $X) (v128.load (i32.add (local.get $gamma) (local.get $o)))) (v128.load (i32.add (local.get $beta) (local.get $o)))))`)})`)})
+(func (export "batchNormReluGrad") (param $dy i32) (param $y i32) (param $xhat i32) (param $invstd i32) (param $gamma i32)
+  (param $B i32) (param $H i32) (param $da i32) (param $dgamma i32) (param $dbeta i32)
+  (local $r i32) (local $j i32) (local $row i32) (local $o i32) (local $HB i32) (local $G v128) (local $IB v128) (local $X v128)
+  (local.set $HB (i32.shl (local.get $H) (i32.const 2)))
+  (local.set $IB (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u (local.get $B)))))
+  (call $zero (local.get $dgamma) (local.get $H))
+  (call $zero (local.get $dbeta) (local.get $H))
+  ${rows(`(local.set $G (v128.and (v128.load (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $o))))
+      (f32x4.gt (v128.load (i32.add (local.get $y) (i32.add (local.get $row) (local.get $o)))) ${ZERO})))
+    (v128.store (i32.add (local.get $dbeta) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $o))) (local.get $G)))
+    (v128.store (i32.add (local.get $dgamma) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dgamma) (local.get $o)))
+      (f32x4.mul (local.get $G) (v128.load (i32.add (local.get $xhat) (i32.add (local.get $row) (local.get $o)))))))`)}
+  ${rows(`(local.set $G (v128.and (v128.load (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $o))))
+      (f32x4.gt (v128.load (i32.add (local.get $y) (i32.add (local.get $row) (local.get $o)))) ${ZERO})))
+    (local.set $X (v128.load (i32.add (local.get $xhat) (i32.add (local.get $row) (local.get $o)))))
+    (v128.store (i32.add (local.get $da) (i32.add (local.get $row) (local.get $o))) ${ftz(`(f32x4.mul
+      (f32x4.mul (v128.load (i32.add (local.get $gamma) (local.get $o))) (v128.load (i32.add (local.get $invstd) (local.get $o))))
+      (f32x4.sub (local.get $G) (f32x4.mul (local.get $IB) (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $o)))
+        (f32x4.mul (local.get $X) (v128.load (i32.add (local.get $dgamma) (local.get $o))))))))`)})`)}
+  ${cols(`(v128.store (i32.add (local.get $dgamma) (local.get $o)) ${ftz('(v128.load (i32.add (local.get $dgamma) (local.get $o)))')})
+    (v128.store (i32.add (local.get $dbeta) (local.get $o)) ${ftz('(v128.load (i32.add (local.get $dbeta) (local.get $o)))')})`)})`;
+
 /** rows × width floats from src (rows srcStride bytes apart) to dst (dstStride apart): a column block's copy. */
 const COPY_COLUMNS = `(func (export "copyColumns") (param $src i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32)
   (param $rows i32) (param $width i32)
@@ -986,5 +1055,5 @@ export function gemmWat(opts: GemmWatOptions = {}): string {
       (br $il)))
     (local.set $j (i32.add (local.get $j) (i32.const 1))) (br $l1))))`;
   const memory = opts.shared ? '(memory 1 16384 shared)' : '(memory 1)';
-  return `(module\n(import "env" "memory" ${memory})\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${FLUSH}\n${RANDOM}\n${SPARSE}\n${SIMD_MATH}\n${SPAN_ACTIVATION}\n${LATENT}\n${COPY_COLUMNS}\n${driver}\n)\n`;
+  return `(module\n(import "env" "memory" ${memory})\n(import "Math" "log" (func $log (param f64) (result f64)))\n${kernels.join('\n')}\n${SCALAR}\n${TRANSPOSE}\n${ADAM}\n${SPAN_MAX}\n${ACTIVATION_GRAD}\n${TVAE_RECON}\n${FLUSH}\n${RANDOM}\n${SPARSE}\n${SIMD_MATH}\n${SPAN_ACTIVATION}\n${LATENT}\n${COPY_COLUMNS}\n${BATCH_NORM}\n${driver}\n)\n`;
 }
