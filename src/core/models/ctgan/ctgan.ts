@@ -13,7 +13,7 @@ import { Rng } from '../../util/random';
 import type { Condition, FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
 import { batchNormRelu } from '../layers/batch-norm';
 import { concatColumns, dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
-import { randomNormal, randomUniform } from '../layers/random';
+import { dropoutMask, randomNormal, randomUniform } from '../layers/random';
 import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
 import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
@@ -146,18 +146,19 @@ export class CTGAN implements Generator {
   private criticForward(x: tf.Tensor2D, dropoutSeed: number, inputGrad = false) {
     const c = this.critic;
     let h = x;
-    const pre: tf.Tensor2D[] = [];
+    // LeakyReLU outputs (fused into the product), which have their pre-activations' signs
+    const acts: tf.Tensor2D[] = [];
     const masks: tf.Tensor2D[] = [];
     this.options.criticDims.forEach((_, i) => {
-      const a = dense(h, c[`c${i}/w`] as tf.Variable, c[`c${i}/b`] as tf.Variable, 'linear', 0, inputGrad || i > 0);
+      const a = dense(h, c[`c${i}/w`] as tf.Variable, c[`c${i}/b`] as tf.Variable, 'leakyrelu', SLOPE, inputGrad || i > 0);
       // Dropout 0.5 (inverted scaling), one mask per layer.
-      const m = tf.mul(tf.step(tf.sub(randomUniform(a.shape, 0, 1, dropoutSeed + i), 0.5)), 2) as tf.Tensor2D;
-      pre.push(a);
+      const m = dropoutMask(a.shape, 0.5, dropoutSeed + i) as tf.Tensor2D;
+      acts.push(a);
       masks.push(m);
-      h = tf.mul(tf.leakyRelu(a, SLOPE), m) as tf.Tensor2D;
+      h = tf.mul(a, m) as tf.Tensor2D;
     });
     const y = dense(h, c['cout/w'] as tf.Variable, c['cout/b'] as tf.Variable);
-    return { y, pre, masks };
+    return { y, acts, masks };
   }
 
   /**
@@ -181,8 +182,8 @@ export class CTGAN implements Generator {
 
   /** Per layer at x: LeakyReLU slope × dropout mask (no gradient; see gradientPenalty). */
   private penaltySlopes(xhat: tf.Tensor2D, seed: number): tf.Tensor2D[] {
-    const { pre, masks } = this.criticForward(xhat, seed);
-    return pre.map((a, i) => tf.mul(tf.add(tf.mul(tf.step(a), 1 - SLOPE), SLOPE), masks[i]) as tf.Tensor2D);
+    const { acts, masks } = this.criticForward(xhat, seed);
+    return acts.map((a, i) => tf.mul(tf.add(tf.mul(tf.step(a), 1 - SLOPE), SLOPE), masks[i]) as tf.Tensor2D);
   }
 
   private pacify(rows: tf.Tensor2D, cond: tf.Tensor2D | null): tf.Tensor2D {

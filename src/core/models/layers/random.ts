@@ -21,3 +21,12 @@ export function randomUniform(shape: number[], lo: number, hi: number, seed: num
   if (wasmKernelsActive()) return tf.engine().runKernel(RANDOM, {}, { shape, seed, kind: 0, a: lo, b: hi }) as tf.Tensor;
   return tf.randomUniform(shape, lo, hi, 'float32', tfjsSeed(seed));
 }
+
+/**
+ * Inverted dropout mask: 1/(1 − rate) where a uniform in [0, 1) exceeds rate, else 0. On wasm one kernel (the
+ * same uniforms as randomUniform(shape, 0, 1, seed), so the same mask as the tfjs form).
+ */
+export function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
+  if (wasmKernelsActive()) return tf.engine().runKernel(RANDOM, {}, { shape, seed, kind: 2, a: rate, b: 1 / (1 - rate) }) as tf.Tensor;
+  return tf.mul(tf.step(tf.sub(randomUniform(shape, 0, 1, seed), rate)), 1 / (1 - rate));
+}

@@ -41,7 +41,7 @@ export const SPAN_MAX = 'DoppelSpanMax'; // inputs {x} [B, D], attrs {spans: [st
 export const ACTIVATION_GRAD = 'DoppelActivationGrad'; // inputs {dy, y}, attrs {alpha}: dy where y > 0 else alpha·dy
 /** inputs {o, x} [B, D], {sigma, mask, soft} [D]; attrs {spans}; outputs [[G, CE], dG+dCE/dO [B, D], dG/dσ [D]] (wat.ts). */
 export const TVAE_RECON = 'DoppelTvaeRecon';
-/** No inputs; attrs {shape, seed, kind: 0 uniform [a, b) | 1 normal (mean a, sd b), a, b}; one float32 output. */
+/** No inputs; attrs {shape, seed, kind: 0 uniform [a, b) | 1 normal (mean a, sd b) | 2 b where u > a else 0, a, b}; one float32 output. */
 export const RANDOM = 'DoppelRandom';
 
 /**

@@ -11,7 +11,7 @@ import { batchNormRelu, batchNormReluTf } from '../layers/batch-norm';
 import { SpanLayout } from '../layers/spans';
 import { fastTanh } from '../layers/dense';
 import { latent, latentTf, reconstruction } from '../tvae/tvae';
-import { randomNormal, randomUniform } from '../layers/random';
+import { dropoutMask, randomNormal, randomUniform } from '../layers/random';
 
 beforeAll(async () => {
   process.env.DOPPEL_THREADS = '2'; // this file tests the product helper thread too (opt-in elsewhere)
@@ -236,6 +236,17 @@ describe('wasm matrix product (relaxed SIMD)', () => {
         gf.forEach((g, i) => expectClose(g, Float64Array.from(gs[i].dataSync())));
         kept.forEach((t) => t.dispose());
       });
+  });
+
+  it('a dropout mask from the kernel is the step of the same uniforms', () => {
+    tf.tidy(() => {
+      const m = dropoutMask([64, 33], 0.5, 77).dataSync();
+      const u = randomUniform([64, 33], 0, 1, 77).dataSync();
+      expect(Array.from(m)).toEqual(Array.from(u, (x) => (x > 0.5 ? 2 : 0)));
+      const kept = Array.from(m).filter((x) => x > 0).length / m.length;
+      expect(kept).toBeGreaterThan(0.45);
+      expect(kept).toBeLessThan(0.55);
+    });
   });
 
   it('splits large products with the helper thread, to the same numbers', () => {
