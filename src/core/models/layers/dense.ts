@@ -33,15 +33,14 @@ export function dense(
 ): tf.Tensor2D {
   const sparse = inputGrad === 'sparse' && wasmKernelsActive();
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    // On wasm the fused kernel is called directly: inside a gradient tape tf.fused.matMul runs a non-linear
+    // activation unfused (product, bias add, activation: three kernels), and this layer has its own gradient.
     const y = sparse
       ? (tf.engine().runKernel(SPARSE_PRODUCT, { a: xi, b: wi, bias: bi }, { transposeA: false, activation, alpha }) as tf.Tensor2D)
-      : tf.fused.matMul({
-          a: xi as tf.Tensor2D,
-          b: wi as tf.Tensor2D,
-          bias: bi,
-          activation: activation === 'linear' ? 'linear' : activation === 'relu' ? 'relu' : 'leakyrelu',
-          leakyreluAlpha: alpha,
-        });
+      : wasmKernelsActive()
+        ? (tf.engine().runKernel(tf._FusedMatMul, { a: xi, b: wi, bias: bi },
+            { transposeA: false, transposeB: false, activation, leakyreluAlpha: alpha }) as tf.Tensor2D)
+        : tf.fused.matMul({ a: xi as tf.Tensor2D, b: wi as tf.Tensor2D, bias: bi, activation, leakyreluAlpha: alpha });
     save([xi, wi, y]);
     return {
       value: y,
