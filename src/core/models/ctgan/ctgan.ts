@@ -143,21 +143,21 @@ export class CTGAN implements Generator {
   }
 
   /** Critic score per pac group, with what the analytic input-gradient needs. */
-  private criticForward(x: tf.Tensor2D, dropoutSeed: number, inputGrad = false) {
+  private criticForward(x: tf.Tensor2D, dropoutSeed: number, inputGrad = false, weightGrad = true) {
     const c = this.critic;
     let h = x;
     // LeakyReLU outputs (fused into the product), which have their pre-activations' signs
     const acts: tf.Tensor2D[] = [];
     const masks: tf.Tensor2D[] = [];
     this.options.criticDims.forEach((_, i) => {
-      const a = dense(h, c[`c${i}/w`] as tf.Variable, c[`c${i}/b`] as tf.Variable, 'leakyrelu', SLOPE, inputGrad || i > 0);
+      const a = dense(h, c[`c${i}/w`] as tf.Variable, c[`c${i}/b`] as tf.Variable, 'leakyrelu', SLOPE, inputGrad || i > 0, weightGrad);
       // Dropout 0.5 (inverted scaling), one mask per layer.
       const m = dropoutMask(a.shape, 0.5, dropoutSeed + i) as tf.Tensor2D;
       acts.push(a);
       masks.push(m);
       h = tf.mul(a, m) as tf.Tensor2D;
     });
-    const y = dense(h, c['cout/w'] as tf.Variable, c['cout/b'] as tf.Variable);
+    const y = dense(h, c['cout/w'] as tf.Variable, c['cout/b'] as tf.Variable, 'linear', 0, true, weightGrad);
     return { y, acts, masks };
   }
 
@@ -287,7 +287,8 @@ export class CTGAN implements Generator {
             const { value, grads } = gradients(() => {
               const logits = this.generate(randomNormal([batch, o.noiseDim], zSeed) as tf.Tensor2D, cond, stats);
               const fake = layout.activate(logits, o.tau, gSeed);
-              const yf = this.criticForward(this.pacify(fake, cond), dSeed, true).y;
+              // only the generator is updated here: the critic's weight gradients are not computed
+              const yf = this.criticForward(this.pacify(fake, cond), dSeed, true, false).y;
               let loss = tf.neg(tf.mean(yf));
               if (target) loss = tf.sub(loss, tf.div(tf.sum(tf.mul(target, layout.logSoftmax(logits))), batch));
               return loss as tf.Scalar;

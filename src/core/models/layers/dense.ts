@@ -30,6 +30,8 @@ export function dense(
    * rows are mostly zeros (one-hot encoded): on wasm its two products then skip the zeros.
    */
   inputGrad: boolean | 'sparse' = true,
+  /** false where only the input's gradient is wanted (CTGAN's critic in the generator step): w and b get zeros. */
+  weightGrad = true,
 ): tf.Tensor2D {
   const sparse = inputGrad === 'sparse' && wasmKernelsActive();
   const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -55,6 +57,7 @@ export function dense(
           else g = tf.mul(dy, tf.add(tf.mul(tf.step(ys), 1 - alpha), alpha));
         }
         const dx = inputGrad === true ? matMulT(g as tf.Tensor2D, ws as tf.Tensor2D, false, true) : tf.zerosLike(xs);
+        if (!weightGrad) return [dx, tf.zerosLike(ws), tf.zerosLike(bi)];
         const dw = sparse
           ? (tf.engine().runKernel(SPARSE_PRODUCT, { a: xs, b: g }, { transposeA: true }) as tf.Tensor2D)
           : matMulT(xs as tf.Tensor2D, g as tf.Tensor2D, true, false);

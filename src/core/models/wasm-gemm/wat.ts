@@ -213,7 +213,8 @@ const TRANSPOSE = `(func $tscalar (param $src i32) (param $dst i32) (param $R i3
 
 /**
  * One Adam step with L2 weight decay over n floats, read from w, g, m, v and written to new buffers (tfjs
- * tensors are immutable): ~15 small kernels per weight in tfjs become one pass.
+ * tensors are immutable): ~15 small kernels per weight in tfjs become one pass. All three written with tiny
+ * values as 0, so products need not scan the weights (see `clean` in install.ts).
  */
 const ADAM = `(func (export "adam") (param $w i32) (param $g i32) (param $m i32) (param $v i32)
   (param $wo i32) (param $mo i32) (param $vo i32) (param $n i32)
@@ -238,8 +239,8 @@ const ADAM = `(func (export "adam") (param $w i32) (param $g i32) (param $m i32)
     (local.set $V ${ftz('(local.get $V)')})
     (v128.store (i32.add (local.get $mo) (local.get $o)) (local.get $M))
     (v128.store (i32.add (local.get $vo) (local.get $o)) (local.get $V))
-    (v128.store (i32.add (local.get $wo) (local.get $o)) (f32x4.sub (local.get $W)
-      (f32x4.div (f32x4.mul (local.get $M) (local.get $LR)) (f32x4.add (f32x4.sqrt (local.get $V)) (local.get $EPS)))))
+    (v128.store (i32.add (local.get $wo) (local.get $o)) ${ftz(`(f32x4.sub (local.get $W)
+      (f32x4.div (f32x4.mul (local.get $M) (local.get $LR)) (f32x4.add (f32x4.sqrt (local.get $V)) (local.get $EPS))))`)})
     (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $vec)))
   (block $done1 (loop $one (br_if $done1 (i32.ge_u (local.get $i) (local.get $n)))
     (local.set $o (i32.shl (local.get $i) (i32.const 2)))
@@ -253,8 +254,9 @@ const ADAM = `(func (export "adam") (param $w i32) (param $g i32) (param $m i32)
     (local.set $vs ${ftzLocal('$vs')})
     (f32.store (i32.add (local.get $mo) (local.get $o)) (local.get $ms))
     (f32.store (i32.add (local.get $vo) (local.get $o)) (local.get $vs))
-    (f32.store (i32.add (local.get $wo) (local.get $o)) (f32.sub (local.get $ws)
+    (local.set $ws (f32.sub (local.get $ws)
       (f32.div (f32.mul (local.get $ms) (local.get $lr)) (f32.add (f32.sqrt (local.get $vs)) (local.get $eps)))))
+    (f32.store (i32.add (local.get $wo) (local.get $o)) ${ftzLocal('$ws')})
     (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $one))))`;
 
 /** out[b, s] = max of row b over span s's columns; spans = (start, width) i32 pairs. f32.max keeps NaN. */
