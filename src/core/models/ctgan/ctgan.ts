@@ -12,14 +12,14 @@ import type { TableEncoder } from '../../transform/types';
 import { Rng } from '../../util/random';
 import type { Condition, FitOptions, FitResult, Generator, SampleOptions, SavedModel, TrainProgress } from '../types';
 import { batchNormRelu } from '../layers/batch-norm';
-import { concatColumns, dense, denseParams, matMulTransB, uniqueName } from '../layers/dense';
+import { concatColumns, dense, denseParams, denseWithOneHot, matMulTransB, uniqueName } from '../layers/dense';
 import { dropoutMask, randomNormal, randomUniform } from '../layers/random';
 import { SpanLayout } from '../layers/spans';
 import { outputsToRows } from '../layers/sampling';
 import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
 import {
-  Adam, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, restore, resumePoint,
-  serialiseWeights, snapshot, type NamedVariables,
+  Adam, TrainClock, Yielder, assignWeights, base64ToFloats, disposeAll, divergedMessage, floatsToBase64, gradients, jsonOptions,
+  restore, resumePoint, serialiseWeights, snapshot, type NamedVariables,
 } from '../training';
 import { currentBackend } from '../backend';
 import { ConditionalVector, type CondBatch } from './conditional-vector';
@@ -62,6 +62,40 @@ type Resolved = typeof DEFAULTS & CTGANOptions;
 const BN_EPS = 1e-5;
 const BN_MOMENTUM = 0.1;
 const SLOPE = 0.2;
+
+/**
+ * A batch as the critic sees it: pac groups of rows, [B/pac, pac·D], and their conditional vectors apart,
+ * [B/pac, pac·C] (one-hot per row), or null without discrete columns. Apart, the critic's first layer skips
+ * the conditional vector's zeros (denseWithOneHot) and nothing concatenates them.
+ */
+interface PacBatch {
+  rows: tf.Tensor2D;
+  cond: tf.Tensor2D | null;
+}
+
+/**
+ * The critic's first-layer weight over [pac groups of (row ⊕ cond)] ([pac·(D + C), H]) as its rows for the
+ * groups' rows ([pac·D, H]) and for their conditional vectors ([pac·C, H]).
+ */
+function splitPacRows(w: tf.Tensor, pac: number, D: number, C: number): [tf.Tensor2D, tf.Tensor2D] {
+  const rowIdx: number[] = [];
+  const condIdx: number[] = [];
+  for (let s = 0; s < pac; s++)
+    for (let j = 0; j < D + C; j++) (j < D ? rowIdx : condIdx).push(s * (D + C) + j);
+  return tf.tidy(() => [tf.gather(w, rowIdx) as tf.Tensor2D, tf.gather(w, condIdx) as tf.Tensor2D]);
+}
+
+/** A checkpoint written before the first layer's weight was split (one 'c0/w' over row ⊕ cond): split it. */
+function upgradeCheckpoint(weights: SavedModel['weights'], pac: number, D: number, C: number): SavedModel['weights'] {
+  const w = weights['c0/w'];
+  if (!C || weights['c0/wc'] || !w || w.shape[0] !== pac * (D + C)) return weights;
+  const [wd, wc] = splitPacRows(tf.tensor(base64ToFloats(w.data), w.shape), pac, D, C);
+  const out = { ...weights, 'c0/w': { shape: wd.shape, data: floatsToBase64(wd.dataSync() as Float32Array) },
+    'c0/wc': { shape: wc.shape, data: floatsToBase64(wc.dataSync() as Float32Array) } };
+  wd.dispose();
+  wc.dispose();
+  return out;
+}
 
 export class CTGAN implements Generator {
   readonly kind = 'ctgan' as const;
@@ -116,6 +150,16 @@ export class CTGAN implements Generator {
         this.critic[`c${i}/b`] = p.b;
         c = h;
       });
+      // The first layer's rows for the pac groups' conditional vectors apart (see PacBatch): the same
+      // initial weights, rows regrouped.
+      if (C) {
+        const [wd, wc] = splitPacRows(this.critic['c0/w'], o.pac, D, C);
+        this.critic['c0/w'].dispose();
+        this.critic['c0/w'] = tf.variable(wd, true, uniqueName('c0/w'));
+        this.critic['c0/wc'] = tf.variable(wc, true, uniqueName('c0/wc'));
+        wd.dispose();
+        wc.dispose();
+      }
       const p = denseParams('cout', c, 1, rng.seed());
       this.critic['cout/w'] = p.w;
       this.critic['cout/b'] = p.b;
@@ -143,14 +187,18 @@ export class CTGAN implements Generator {
   }
 
   /** Critic score per pac group, with what the analytic input-gradient needs. */
-  private criticForward(x: tf.Tensor2D, dropoutSeed: number, inputGrad = false, weightGrad = true) {
+  private criticForward(x: PacBatch, dropoutSeed: number, inputGrad = false, weightGrad = true) {
     const c = this.critic;
-    let h = x;
+    let h = x.rows;
     // LeakyReLU outputs (fused into the product), which have their pre-activations' signs
     const acts: tf.Tensor2D[] = [];
     const masks: tf.Tensor2D[] = [];
     this.options.criticDims.forEach((_, i) => {
-      const a = dense(h, c[`c${i}/w`] as tf.Variable, c[`c${i}/b`] as tf.Variable, 'leakyrelu', SLOPE, inputGrad || i > 0, weightGrad);
+      const [w, b] = [c[`c${i}/w`] as tf.Variable, c[`c${i}/b`] as tf.Variable];
+      const a =
+        i === 0 && x.cond
+          ? denseWithOneHot(h, w, x.cond, c['c0/wc'] as tf.Variable, b, 'leakyrelu', SLOPE, inputGrad, weightGrad)
+          : dense(h, w, b, 'leakyrelu', SLOPE, inputGrad || i > 0, weightGrad);
       // Dropout 0.5 (inverted scaling), one mask per layer.
       const m = dropoutMask(a.shape, 0.5, dropoutSeed + i) as tf.Tensor2D;
       acts.push(a);
@@ -172,24 +220,28 @@ export class CTGAN implements Generator {
     const dims = this.options.criticDims;
     // d y / d h_last = W_outᵀ (same for every row)
     let g: tf.Tensor2D = tf.reshape(c['cout/w'], [1, -1]) as tf.Tensor2D;
+    let sumSq: tf.Tensor | null = null;
     for (let i = dims.length - 1; i >= 0; i--) {
       g = tf.mul(g, slopes[i]) as tf.Tensor2D; // through dropout and LeakyReLU
+      // the conditional vector's columns count in the input gradient's norm too
+      if (i === 0 && c['c0/wc']) sumSq = tf.sum(tf.square(matMulTransB(g, c['c0/wc'] as unknown as tf.Tensor2D)), 1);
       g = matMulTransB(g, c[`c${i}/w`] as unknown as tf.Tensor2D); // through the linear layer
     }
-    const norm = tf.sqrt(tf.add(tf.sum(tf.square(g), 1), 1e-12));
+    const rowSq = tf.sum(tf.square(g), 1);
+    const norm = tf.sqrt(tf.add(sumSq ? tf.add(rowSq, sumSq) : rowSq, 1e-12));
     return tf.mul(tf.mean(tf.square(tf.sub(norm, 1))), this.options.gradientPenalty) as tf.Scalar;
   }
 
   /** Per layer at x: LeakyReLU slope × dropout mask (no gradient; see gradientPenalty). */
-  private penaltySlopes(xhat: tf.Tensor2D, seed: number): tf.Tensor2D[] {
+  private penaltySlopes(xhat: PacBatch, seed: number): tf.Tensor2D[] {
     const { acts, masks } = this.criticForward(xhat, seed);
     return acts.map((a, i) => tf.mul(tf.add(tf.mul(tf.step(a), 1 - SLOPE), SLOPE), masks[i]) as tf.Tensor2D);
   }
 
-  private pacify(rows: tf.Tensor2D, cond: tf.Tensor2D | null): tf.Tensor2D {
-    const x = cond ? concatColumns([rows, cond]) : rows;
+  private pacify(rows: tf.Tensor2D, cond: tf.Tensor2D | null): PacBatch {
     const pac = this.options.pac;
-    return tf.reshape(x, [x.shape[0] / pac, x.shape[1] * pac]) as tf.Tensor2D;
+    const group = (t: tf.Tensor2D) => tf.reshape(t, [t.shape[0] / pac, t.shape[1] * pac]) as tf.Tensor2D;
+    return { rows: group(rows), cond: cond ? group(cond) : null };
   }
 
   async fit(
@@ -208,7 +260,7 @@ export class CTGAN implements Generator {
     this.encoder = await trainingEncoder(table, schema, o, rng.seed(), resume, this.deps.encoders);
     const encoder = this.encoder;
     this.build(encoder, rng, true);
-    if (resume) assignWeights({ ...this.gen, ...this.bn, ...this.critic }, resume.model.weights);
+    if (resume) assignWeights({ ...this.gen, ...this.bn, ...this.critic }, upgradeCheckpoint(resume.model.weights, o.pac, encoder.width, this.condVec!.width));
     const layout = this.layout!;
     const condVec = this.condVec!;
     const D = encoder.width;
@@ -260,12 +312,17 @@ export class CTGAN implements Generator {
               stats.forEach((t) => t.dispose());
               const realP = this.pacify(real, cond);
               const fakeP = this.pacify(fake, cond);
-              const alpha = randomUniform([realP.shape[0], 1], 0, 1, aSeed);
-              const xhat = tf.add(tf.mul(alpha, realP), tf.mul(tf.sub(1, alpha), fakeP)) as tf.Tensor2D;
+              const groups = realP.rows.shape[0];
+              const alpha = randomUniform([groups, 1], 0, 1, aSeed);
+              // Real and fake share the conditional vector, so the mix changes the rows only.
+              const xhat = { rows: tf.add(tf.mul(alpha, realP.rows), tf.mul(tf.sub(1, alpha), fakeP.rows)) as tf.Tensor2D, cond: realP.cond };
               const slopes = this.penaltySlopes(xhat, d3);
               // Real and fake groups through the critic as one batch (one product per layer, not two).
-              const both = tf.concat([realP, fakeP], 0) as tf.Tensor2D;
-              const sign = signColumn(realP.shape[0]);
+              const both: PacBatch = {
+                rows: tf.concat([realP.rows, fakeP.rows], 0) as tf.Tensor2D,
+                cond: realP.cond ? (tf.concat([realP.cond, realP.cond], 0) as tf.Tensor2D) : null,
+              };
+              const sign = signColumn(groups);
               const { value, grads } = gradients(() => {
                 const y = this.criticForward(both, d1).y;
                 return tf.add(tf.sum(tf.mul(y, sign)), this.gradientPenalty(slopes)) as tf.Scalar;

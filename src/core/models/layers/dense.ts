@@ -48,14 +48,7 @@ export function dense(
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, ys] = saved;
-        let g = dy;
-        if (activation !== 'linear') {
-          const a = activation === 'relu' ? 0 : alpha;
-          // The sign of y is the sign of the pre-activation (alpha > 0), so y alone gives the slope.
-          if (wasmKernelsActive()) g = tf.engine().runKernel(ACTIVATION_GRAD, { dy, y: ys }, { alpha: a }) as tf.Tensor;
-          else if (activation === 'relu') g = tf.mul(dy, tf.step(ys));
-          else g = tf.mul(dy, tf.add(tf.mul(tf.step(ys), 1 - alpha), alpha));
-        }
+        const g = activationGrad(dy, ys, activation, alpha);
         const dx = inputGrad === true ? matMulT(g as tf.Tensor2D, ws as tf.Tensor2D, false, true) : tf.zerosLike(xs);
         if (!weightGrad) return [dx, tf.zerosLike(ws), tf.zerosLike(bi)];
         const dw = sparse
@@ -67,6 +60,62 @@ export function dense(
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x, w, b) as tf.Tensor2D;
+}
+
+/**
+ * y = act(x·W + h·V + b) for a second input h that is one-hot (CTGAN's conditional vector in the critic's
+ * pac groups): the same as dense() on [x, h] with [W; V], but on wasm h·V and hᵀ·dy skip h's zeros (~40% of the
+ * critic's first-layer products on adult). h is a constant: its gradient is zeros.
+ */
+export function denseWithOneHot(
+  x: tf.Tensor2D,
+  w: tf.Variable | tf.Tensor2D,
+  h: tf.Tensor2D,
+  v: tf.Variable | tf.Tensor2D,
+  b: tf.Variable | tf.Tensor1D,
+  activation: DenseActivation,
+  alpha: number,
+  inputGrad: boolean,
+  weightGrad = true,
+): tf.Tensor2D {
+  const wasm = wasmKernelsActive();
+  const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, hi: tf.Tensor, vi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
+    let y: tf.Tensor;
+    if (wasm) {
+      const t = tf.engine().runKernel(tf._FusedMatMul, { a: xi, b: wi, bias: bi }, { transposeA: false, transposeB: false, activation: 'linear' }) as tf.Tensor;
+      y = tf.engine().runKernel(SPARSE_PRODUCT, { a: hi, b: vi, addTo: t }, { transposeA: false, activation, alpha }) as tf.Tensor;
+      t.dispose();
+    } else {
+      const pre = tf.add(tf.fused.matMul({ a: xi as tf.Tensor2D, b: wi as tf.Tensor2D, bias: bi }), tf.matMul(hi as tf.Tensor2D, vi as tf.Tensor2D));
+      y = activation === 'linear' ? pre : activation === 'relu' ? tf.relu(pre) : tf.leakyRelu(pre, alpha);
+    }
+    save([xi, wi, hi, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, hs, ys] = saved;
+        const g = activationGrad(dy, ys, activation, alpha);
+        const dx = inputGrad ? matMulT(g as tf.Tensor2D, ws as tf.Tensor2D, false, true) : tf.zerosLike(xs);
+        if (!weightGrad) return [dx, tf.zerosLike(ws), tf.zerosLike(hs), tf.zerosLike(vi), tf.zerosLike(bi)];
+        const dv = wasm
+          ? (tf.engine().runKernel(SPARSE_PRODUCT, { a: hs, b: g }, { transposeA: true }) as tf.Tensor)
+          : matMulT(hs as tf.Tensor2D, g as tf.Tensor2D, true, false);
+        const dw = matMulT(xs as tf.Tensor2D, g as tf.Tensor2D, true, false);
+        const db = tf.reshape(tf.matMul(onesRow(g.shape[0]), g as tf.Tensor2D), [-1]);
+        return [dx, dw, tf.zerosLike(hs), dv, db];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, w, h, v, b) as tf.Tensor2D;
+}
+
+/** dy through relu / leaky relu, from the layer's output (its sign is the pre-activation's for alpha > 0). */
+function activationGrad(dy: tf.Tensor, y: tf.Tensor, activation: DenseActivation, alpha: number): tf.Tensor {
+  if (activation === 'linear') return dy;
+  const a = activation === 'relu' ? 0 : alpha;
+  if (wasmKernelsActive()) return tf.engine().runKernel(ACTIVATION_GRAD, { dy, y }, { alpha: a }) as tf.Tensor;
+  if (activation === 'relu') return tf.mul(dy, tf.step(y));
+  return tf.mul(dy, tf.add(tf.mul(tf.step(y), 1 - alpha), alpha));
 }
 
 /**

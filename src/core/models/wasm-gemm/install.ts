@@ -33,7 +33,8 @@ interface GemmExports {
   batchNormReluGrad(dy: number, y: number, xhat: number, invstd: number, gamma: number, B: number, H: number, da: number,
     dgamma: number, dbeta: number): void;
   sparseCompress(a: number, M: number, K: number, byColumn: number, list: number, starts: number): void;
-  sparseProduct(list: number, starts: number, R: number, b: number, c: number, N: number, bias: number, act: number, alpha: number): void;
+  sparseProduct(list: number, starts: number, R: number, b: number, c: number, N: number, bias: number, biasStride: number, act: number,
+    alpha: number): void;
 }
 
 /** Kernel names of the other fused steps (wasm only; callers check wasmKernelsActive()). */
@@ -45,8 +46,9 @@ export const TVAE_RECON = 'DoppelTvaeRecon';
 export const RANDOM = 'DoppelRandom';
 
 /**
- * Products with a mostly-zero A [M, K] (wat.ts). inputs {a, b, bias?}, attrs {transposeA, activation, alpha}:
- * transposeA false → act(a·b + bias) [M, N] with b [K, N]; true → aᵀ·b [K, N] with b [M, N].
+ * Products with a mostly-zero A [M, K] (wat.ts). inputs {a, b, bias? [N] | addTo? [M, N]}, attrs {transposeA,
+ * activation, alpha}: transposeA false → act(a·b + bias or addTo) [M, N] with b [K, N]; true → aᵀ·b [K, N] with
+ * b [M, N].
  */
 export const SPARSE_PRODUCT = 'DoppelSparseProduct';
 
@@ -423,7 +425,7 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
     if ([Number(attrs.a), Number(attrs.b)].every((c) => c === 0 || Math.abs(c) >= 1e-6)) clean.add(out.dataId);
     return out;
   });
-  register(SPARSE_PRODUCT, ({ inputs: { a, b, bias }, be, ex, attrs, ptr }) => {
+  register(SPARSE_PRODUCT, ({ inputs: { a, b, bias, addTo }, be, ex, attrs, ptr }) => {
     const [M, K] = a.shape;
     const byColumn = !!attrs.transposeA;
     const [R, N] = [byColumn ? K : M, b.shape[1]];
@@ -433,7 +435,8 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
     const starts = be.wasm._malloc(4 * (R + 1));
     try {
       ex.sparseCompress(ptr(a), M, K, byColumn ? 1 : 0, list, starts);
-      ex.sparseProduct(list, starts, R, ptr(b), ptr(out), N, !byColumn && bias ? ptr(bias) : 0,
+      const [base, stride] = byColumn ? [0, 0] : addTo ? [ptr(addTo), 4 * N] : [bias ? ptr(bias) : 0, 0];
+      ex.sparseProduct(list, starts, R, ptr(b), ptr(out), N, base, stride,
         byColumn ? 0 : (ACTIVATIONS[String(attrs.activation ?? 'linear')] ?? 0), Number(attrs.alpha ?? 0));
     } finally {
       be.wasm._free(list);

@@ -6,7 +6,7 @@ import { binarySource } from './assemble';
 import os from 'node:os';
 import { productThreads, wasmGemmStatus, wasmKernelsActive } from './install';
 import { Adam } from '../training';
-import { concatColumns, dense } from '../layers/dense';
+import { concatColumns, dense, denseWithOneHot } from '../layers/dense';
 import { batchNormRelu, batchNormReluTf } from '../layers/batch-norm';
 import { SpanLayout } from '../layers/spans';
 import { fastTanh } from '../layers/dense';
@@ -247,6 +247,24 @@ describe('wasm matrix product (relaxed SIMD)', () => {
       expect(kept).toBeGreaterThan(0.45);
       expect(kept).toBeLessThan(0.55);
     });
+  });
+
+  it('a dense layer over rows and a one-hot block matches dense() on their concatenation, values and gradients', () => {
+    for (const weightGrad of [true, false])
+      tf.tidy(() => {
+        const [B, D, C, H] = [12, 9, 7, 20];
+        const x = rand([B, D]) as tf.Tensor2D;
+        const h = tf.oneHot(tf.tensor1d(Array.from({ length: B }, (_, i) => (i * 3) % C), 'int32'), C).toFloat() as tf.Tensor2D;
+        const [w, v, b, dy] = [rand([D, H]), rand([C, H]), rand([H]), rand([B, H])];
+        const split = (xi: tf.Tensor, wi: tf.Tensor, vi: tf.Tensor, bi: tf.Tensor) =>
+          tf.sum(tf.mul(denseWithOneHot(xi as tf.Tensor2D, wi as tf.Tensor2D, h, vi as tf.Tensor2D, bi as tf.Tensor1D, 'leakyrelu', 0.2, true, weightGrad), dy));
+        const whole = (xi: tf.Tensor, wi: tf.Tensor, vi: tf.Tensor, bi: tf.Tensor) =>
+          tf.sum(tf.mul(dense(concatColumns([xi as tf.Tensor2D, h]), tf.concat([wi, vi]) as tf.Tensor2D, bi as tf.Tensor1D, 'leakyrelu', 0.2), dy));
+        expectClose(tf.scalar(split(x, w, v, b).dataSync()[0]), Float64Array.of(whole(x, w, v, b).dataSync()[0]));
+        const [gs, gw] = [tf.grads(split)([x, w, v, b]), tf.grads(whole)([x, w, v, b])];
+        expectClose(gs[0], Float64Array.from(gw[0].dataSync()));
+        for (let i = 1; i < 4; i++) expectClose(gs[i], weightGrad ? Float64Array.from(gw[i].dataSync()) : new Float64Array(gw[i].size));
+      });
   });
 
   it('splits large products with the helper thread, to the same numbers', () => {

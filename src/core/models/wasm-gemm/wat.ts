@@ -906,14 +906,15 @@ const SPAN_ACTIVATION = `
  * ~20% nonzero). `sparseCompress` lists A's nonzeros as (index, value) pairs grouped by output row — by
  * row of A for A·B, by column of A for Aᵀ·B — with starts[r]..starts[r + 1] the group of row r.
  * `sparseProduct` then builds each output row from those entries, 32 columns at a time in 8 accumulators:
- * C[r, :] = act(bias + Σ v·B[index, :]). A row-scaled axpy per nonzero through memory ran ~6× slower per
+ * C[r, :] = act(bias_r + Σ v·B[index, :]), bias_r a vector (biasStride 0) or row r of a matrix (biasStride = row
+ * bytes: a dense product's output to add to). A row-scaled axpy per nonzero through memory ran ~6× slower per
  * multiply-add (a load and a store of C each), no faster than the dense product at 20%.
  */
 function sparseStrip(nv: number): string {
   const L: string[] = [];
   const acc = (v: number) => `$s${v}`;
   L.push('(if (local.get $bias) (then');
-  for (let v = 0; v < nv; v++) L.push(`(local.set ${acc(v)} (v128.load offset=${16 * v} (i32.add (local.get $bias) (local.get $jb))))`);
+  for (let v = 0; v < nv; v++) L.push(`(local.set ${acc(v)} (v128.load offset=${16 * v} (i32.add (local.get $brow) (local.get $jb))))`);
   L.push(') (else');
   for (let v = 0; v < nv; v++) L.push(`(local.set ${acc(v)} ${ZERO})`);
   L.push('))');
@@ -1000,8 +1001,8 @@ const SPARSE = `(func (export "sparseCompress") (param $a i32) (param $M i32) (p
       (i32.store (local.get $starts) (i32.const 0)))
     (else (i32.store (i32.add (local.get $starts) (i32.shl (local.get $M) (i32.const 2))) (local.get $n)))))
 (func (export "sparseProduct") (param $list i32) (param $starts i32) (param $R i32) (param $b i32) (param $c i32) (param $N i32)
-  (param $bias i32) (param $act i32) (param $alpha f32)
-  (local $r i32) (local $e i32) (local $e0 i32) (local $e1 i32) (local $p i32) (local $cr i32) (local $jb i32) (local $rowBytes i32)
+  (param $bias i32) (param $biasStride i32) (param $act i32) (param $alpha f32)
+  (local $r i32) (local $e i32) (local $e0 i32) (local $e1 i32) (local $p i32) (local $cr i32) (local $jb i32) (local $rowBytes i32) (local $brow i32)
   (local $t v128) (local $AL v128) (local $j i32) (local $x f32)
   ${Array.from({ length: 8 }, (_, v) => `(local $s${v} v128)`).join(' ')}
   (local.set $rowBytes (i32.shl (local.get $N) (i32.const 2)))
@@ -1010,6 +1011,7 @@ const SPARSE = `(func (export "sparseCompress") (param $a i32) (param $M i32) (p
     (local.set $e0 (i32.add (local.get $list) (i32.shl (i32.load (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 3))))
     (local.set $e1 (i32.add (local.get $list) (i32.shl (i32.load offset=4 (i32.add (local.get $starts) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 3))))
     (local.set $cr (i32.add (local.get $c) (i32.mul (local.get $r) (local.get $rowBytes))))
+    (local.set $brow (i32.add (local.get $bias) (i32.mul (local.get $r) (local.get $biasStride))))
     (local.set $jb (i32.const 0))
     (block $d32 (loop $l32 (br_if $d32 (i32.gt_u (i32.add (local.get $jb) (i32.const 128)) (local.get $rowBytes)))
       ${sparseStrip(8)}
@@ -1019,7 +1021,7 @@ const SPARSE = `(func (export "sparseCompress") (param $a i32) (param $M i32) (p
       (local.set $jb (i32.add (local.get $jb) (i32.const 16))) (br $l4)))
     ;; the last N mod 4 columns one at a time
     (block $d1 (loop $l1 (br_if $d1 (i32.ge_u (local.get $jb) (local.get $rowBytes)))
-      (local.set $x (select (f32.load (i32.add (local.get $bias) (local.get $jb))) (f32.const 0) (local.get $bias)))
+      (local.set $x (select (f32.load (i32.add (local.get $brow) (local.get $jb))) (f32.const 0) (local.get $bias)))
       (local.set $e (local.get $e0))
       (block $eDone (loop $es (br_if $eDone (i32.ge_u (local.get $e) (local.get $e1)))
         (local.set $x (f32.add (local.get $x) (f32.mul (f32.load offset=4 (local.get $e))
