@@ -6,6 +6,7 @@ import { TabularTransformer } from './transformer/transformer';
 import { simpleEncoders } from './encoding';
 import { syntheticTable, useWasm } from './test-utils';
 import type { FitOptions, Generator, SavedModel } from './types';
+import { base64ToFloats, floatsToBase64 } from './training';
 
 // Issue 8 (nothing lost): a run interrupted after some epochs continues from its checkpoint.
 const rowsOf = (t: Table) => t.toArray().map((r) => JSON.stringify(r.toJSON()));
@@ -59,6 +60,34 @@ describe('resuming training from a checkpoint', () => {
       for (const g of [first, same, more]) g.dispose();
     }, 60_000);
   }
+
+  it('CTGAN: a checkpoint with the older single first-layer weight (rows ⊕ conditional vector) resumes the same', async () => {
+    const first = new CTGAN({ encoders: simpleEncoders });
+    let cp: SavedModel | null = null;
+    await first.fit(table, schema, { ...settings.ctgan, epochs: 2 }, (p) => {
+      if (p.epoch === 2) cp = first.checkpoint!();
+    });
+    const checkpoint = cp as unknown as SavedModel;
+    const [wd, wc] = [checkpoint.weights['c0/w'], checkpoint.weights['c0/wc']];
+    expect(wc).toBeDefined();
+    // The older layout: per pac slot, the row's D weight rows then the conditional vector's C.
+    const pac = Number(settings.ctgan.pac);
+    const [D, C, H] = [wd.shape[0] / pac, wc.shape[0] / pac, wd.shape[1]];
+    const [fd, fc] = [base64ToFloats(wd.data), base64ToFloats(wc.data)];
+    const old = new Float32Array(pac * (D + C) * H);
+    for (let s = 0; s < pac; s++) {
+      old.set(fd.subarray(s * D * H, (s + 1) * D * H), s * (D + C) * H);
+      old.set(fc.subarray(s * C * H, (s + 1) * C * H), (s * (D + C) + D) * H);
+    }
+    const { 'c0/wc': _, ...rest } = checkpoint.weights;
+    const older = { ...checkpoint, weights: { ...rest, 'c0/w': { shape: [pac * (D + C), H], data: floatsToBase64(old) } } };
+    const a = new CTGAN({ encoders: simpleEncoders });
+    const b = new CTGAN({ encoders: simpleEncoders });
+    await a.fit(table, schema, { ...settings.ctgan, epochs: 3, resume: { model: checkpoint, epoch: 2 } });
+    await b.fit(table, schema, { ...settings.ctgan, epochs: 3, resume: { model: older, epoch: 2 } });
+    expect(rowsOf(await b.sample(40, 2))).toEqual(rowsOf(await a.sample(40, 2)));
+    for (const g of [first, a, b]) g.dispose();
+  }, 60_000);
 
   it('tVAE: the resumed run starts where the first left off, not from scratch', async () => {
     const first = new TVAE({ encoders: simpleEncoders });
