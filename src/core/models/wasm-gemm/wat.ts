@@ -297,6 +297,20 @@ const ACTIVATION_GRAD = `(func (export "activationGrad") (param $dy i32) (param 
     (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $one))))`;
 
 /**
+ * A loop over the softmax spans s (of $S, table at $spans) of the row at byte offset `row`: $start and $end
+ * are the span's byte offsets. Uses locals $s, $start, $end.
+ */
+function eachSpan(row: string, body: string, label = 's'): string {
+  return `(local.set $s (i32.const 0))
+    (block $${label}Done (loop $${label}Loop (br_if $${label}Done (i32.ge_u (local.get $s) (local.get $S)))
+      (call $rowSpans (local.get $spans) (local.get $s) ${row})
+      (local.set $end) (local.set $start)
+      (local.set $end (i32.add (local.get $start) (local.get $end)))
+      ${body}
+      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $${label}Loop)))`;
+}
+
+/**
  * tVAE reconstruction terms over a batch, with their gradients, in one pass (the tfjs form was ~100 small
  * kernels a step). Scalar columns (mask ≠ 0): G += (x − tanh o)²/(2σ²), dO = −(x − t)(1 − t²)/σ²,
  * dσ += −(x − t)²/σ³. Softmax spans (soft ≠ 0): CE += logΣexp(o) − Σ x·o, dO = softmax(o) − x. Loss sums
@@ -375,11 +389,7 @@ const TVAE_RECON = `
         (else (f32.store (i32.add (local.get $dO) (local.get $p)) (f32.load (i32.add (local.get $o) (local.get $p))))))
       (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $tLoop)))
     ;; softmax spans: shift by the span max (in dO), exponentiate four lanes at a time, then normalise
-    (local.set $s (i32.const 0))
-    (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
-      (call $rowSpans (local.get $spans) (local.get $s) (i32.add (local.get $dO) (local.get $row)))
-      (local.set $end) (local.set $start)
-      (local.set $end (i32.add (local.get $start) (local.get $end)))
+    ${eachSpan('(i32.add (local.get $dO) (local.get $row))', `
       (local.set $m (f32.const -inf)) (local.set $p (local.get $start))
       (block $mDone (loop $mLoop (br_if $mDone (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $m (f32.max (local.get $m) (f32.load (local.get $p))))
@@ -389,26 +399,9 @@ const TVAE_RECON = `
         (f32.store (local.get $p) (f32.sub (f32.load (local.get $p)) (local.get $m)))
         (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $wLoop)))
       ;; CE gets the max back: log Σ e^o = m + log Σ e^(o − m)
-      (local.set $CE (f64.add (local.get $CE) (f64.promote_f32 (local.get $m))))
-      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop)))
-    (local.set $d (i32.const 0))
-    (block $eDone (loop $eLoop (br_if $eDone (i32.ge_u (local.get $d) (local.get $D4)))
-      (local.set $o4 (i32.shl (local.get $d) (i32.const 2)))
-      (local.set $p (i32.add (local.get $dO) (i32.add (local.get $row) (local.get $o4))))
-      (local.set $T (v128.load (local.get $p)))
-      (v128.store (local.get $p) (v128.bitselect (call $exp4 (local.get $T)) (local.get $T)
-        (f32x4.ne (v128.load (i32.add (local.get $soft) (local.get $o4))) ${ZERO})))
-      (local.set $d (i32.add (local.get $d) (i32.const 4))) (br $eLoop)))
-    (block $fDone (loop $fLoop (br_if $fDone (i32.ge_u (local.get $d) (local.get $D)))
-      (local.set $p (i32.add (local.get $dO) (i32.add (local.get $row) (i32.shl (local.get $d) (i32.const 2)))))
-      (if (f32.ne (f32.load (i32.add (local.get $soft) (i32.shl (local.get $d) (i32.const 2)))) (f32.const 0)) (then
-        (f32.store (local.get $p) (call $demote (call $fexp (f64.promote_f32 (f32.load (local.get $p))))))))
-      (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $fLoop)))
-    (local.set $s (i32.const 0))
-    (block $nDone (loop $nLoop (br_if $nDone (i32.ge_u (local.get $s) (local.get $S)))
-      (call $rowSpans (local.get $spans) (local.get $s) (local.get $row))
-      (local.set $end) (local.set $start)
-      (local.set $end (i32.add (local.get $start) (local.get $end)))
+      (local.set $CE (f64.add (local.get $CE) (f64.promote_f32 (local.get $m))))`)}
+    (call $rowSoftExp (i32.add (local.get $dO) (local.get $row)) (local.get $soft) (local.get $D))
+    ${eachSpan('(local.get $row)', `
       (local.set $sum (f64.const 0)) (local.set $xo (f64.const 0)) (local.set $p (local.get $start))
       (block $aDone (loop $aLoop (br_if $aDone (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32.load (i32.add (local.get $dO) (local.get $p))))))
@@ -422,8 +415,7 @@ const TVAE_RECON = `
         (f32.store (i32.add (local.get $dO) (local.get $p)) (call $demote (f64.sub
           (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $dO) (local.get $p)))) (local.get $rs))
           (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $p)))))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))
-      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $nLoop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))`, 'n')}
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop)))
   (f32.store (local.get $res) (f32.demote_f64 (local.get $G)))
   (f32.store offset=4 (local.get $res) (f32.demote_f64 (local.get $CE))))`;
@@ -574,7 +566,22 @@ const SIMD_MATH = `(func $exp4 (param $x v128) (result v128) (local $k v128) (lo
   (local.set $e (call $exp4 (f32x4.mul (f32x4.abs (local.get $x)) ${splat('-2')})))
   ;; copy x's sign onto (1 − e)/(1 + e)
   (v128.or (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))
-    (f32x4.div (f32x4.sub ${splat('1')} (local.get $e)) (f32x4.add ${splat('1')} (local.get $e)))))`;
+    (f32x4.div (f32x4.sub ${splat('1')} (local.get $e)) (f32x4.add ${splat('1')} (local.get $e)))))
+;; x[d] = exp x[d] for the D floats of a row at x where soft[d] ≠ 0, four at a time (the last D mod 4 in f64)
+(func $rowSoftExp (param $x i32) (param $soft i32) (param $D i32)
+  (local $o i32) (local $end4 i32) (local $end i32) (local $v v128)
+  (local.set $end4 (i32.shl (i32.and (local.get $D) (i32.const -4)) (i32.const 2)))
+  (local.set $end (i32.shl (local.get $D) (i32.const 2)))
+  (block $vDone (loop $vLoop (br_if $vDone (i32.ge_u (local.get $o) (local.get $end4)))
+    (local.set $v (v128.load (i32.add (local.get $x) (local.get $o))))
+    (v128.store (i32.add (local.get $x) (local.get $o)) (v128.bitselect (call $exp4 (local.get $v)) (local.get $v)
+      (f32x4.ne (v128.load (i32.add (local.get $soft) (local.get $o))) ${ZERO})))
+    (local.set $o (i32.add (local.get $o) (i32.const 16))) (br $vLoop)))
+  (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $o) (local.get $end)))
+    (if (f32.ne (f32.load (i32.add (local.get $soft) (local.get $o))) (f32.const 0)) (then
+      (f32.store (i32.add (local.get $x) (local.get $o))
+        (call $demote (call $fexp (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $o)))))))))
+    (local.set $o (i32.add (local.get $o) (i32.const 4))) (br $sLoop))))`;
 
 /** A loop over the rows r of a [B, H] batch ($row its byte offset) and 4-column groups ($o their byte offset). */
 function rows(body: string): string {
@@ -593,6 +600,15 @@ function cols(body: string): string {
     (local.set $o (i32.add (local.get $o) (i32.const 16))) (br $cLoop)))`;
 }
 
+/** Locals of the batch-norm passes (rows(), cols(), $IB = 1/B, one more vector) and two [H] sums zeroed. */
+function batchStart(vector: string, sumA: string, sumB: string): string {
+  return `(local $r i32) (local $j i32) (local $row i32) (local $o i32) (local $HB i32) (local ${vector} v128) (local $IB v128) (local $X v128)
+  (local.set $HB (i32.shl (local.get $H) (i32.const 2)))
+  (local.set $IB (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u (local.get $B)))))
+  (call $zero (local.get ${sumA}) (local.get $H))
+  (call $zero (local.get ${sumB}) (local.get $H))`;
+}
+
 /**
  * Batch norm over the rows of a [B, H] batch (H a multiple of 4) followed by ReLU, and its gradient
  * (CTGAN's generator layers; ~25 small tfjs kernels each way). Biased batch variance, as in training.
@@ -602,11 +618,7 @@ function cols(body: string): string {
 const BATCH_NORM = `(func $zero (param $p i32) (param $n i32) (memory.fill (local.get $p) (i32.const 0) (i32.shl (local.get $n) (i32.const 2))))
 (func (export "batchNormRelu") (param $a i32) (param $gamma i32) (param $beta i32) (param $B i32) (param $H i32) (param $eps f32)
   (param $y i32) (param $xhat i32) (param $mean i32) (param $var i32) (param $invstd i32)
-  (local $r i32) (local $j i32) (local $row i32) (local $o i32) (local $HB i32) (local $D v128) (local $IB v128) (local $X v128)
-  (local.set $HB (i32.shl (local.get $H) (i32.const 2)))
-  (local.set $IB (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u (local.get $B)))))
-  (call $zero (local.get $mean) (local.get $H))
-  (call $zero (local.get $var) (local.get $H))
+  ${batchStart('$D', '$mean', '$var')}
   ${rows(`(v128.store (i32.add (local.get $mean) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $mean) (local.get $o)))
       (v128.load (i32.add (local.get $a) (i32.add (local.get $row) (local.get $o))))))`)}
   ${cols(`(v128.store (i32.add (local.get $mean) (local.get $o)) (f32x4.mul (v128.load (i32.add (local.get $mean) (local.get $o))) (local.get $IB)))`)}
@@ -625,11 +637,7 @@ const BATCH_NORM = `(func $zero (param $p i32) (param $n i32) (memory.fill (loca
       (f32x4.mul (local.get $X) (v128.load (i32.add (local.get $gamma) (local.get $o)))) (v128.load (i32.add (local.get $beta) (local.get $o)))))`)})`)})
 (func (export "batchNormReluGrad") (param $dy i32) (param $y i32) (param $xhat i32) (param $invstd i32) (param $gamma i32)
   (param $B i32) (param $H i32) (param $da i32) (param $dgamma i32) (param $dbeta i32)
-  (local $r i32) (local $j i32) (local $row i32) (local $o i32) (local $HB i32) (local $G v128) (local $IB v128) (local $X v128)
-  (local.set $HB (i32.shl (local.get $H) (i32.const 2)))
-  (local.set $IB (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u (local.get $B)))))
-  (call $zero (local.get $dgamma) (local.get $H))
-  (call $zero (local.get $dbeta) (local.get $H))
+  ${batchStart('$G', '$dgamma', '$dbeta')}
   ${rows(`(local.set $G (v128.and (v128.load (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $o))))
       (f32x4.gt (v128.load (i32.add (local.get $y) (i32.add (local.get $row) (local.get $o)))) ${ZERO})))
     (v128.store (i32.add (local.get $dbeta) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $o))) (local.get $G)))
@@ -771,20 +779,7 @@ const SPAN_ACTIVATION = `
       (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $tLoop)))
     (call $spanPass (local.get $y) (local.get $row) (local.get $spans) (local.get $S) (i32.const 0))
     ;; exp of the shifted span columns
-    (local.set $d (i32.const 0))
-    (block $eDone (loop $eLoop (br_if $eDone (i32.ge_u (local.get $d) (local.get $D4)))
-      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
-      (local.set $p (i32.add (local.get $y) (i32.add (local.get $row) (local.get $o))))
-      (local.set $v (v128.load (local.get $p)))
-      (v128.store (local.get $p) (v128.bitselect (call $exp4 (local.get $v)) (local.get $v)
-        (f32x4.ne (v128.load (i32.add (local.get $soft) (local.get $o))) ${ZERO})))
-      (local.set $d (i32.add (local.get $d) (i32.const 4))) (br $eLoop)))
-    (block $fDone (loop $fLoop (br_if $fDone (i32.ge_u (local.get $d) (local.get $D)))
-      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
-      (local.set $p (i32.add (local.get $y) (i32.add (local.get $row) (local.get $o))))
-      (if (f32.ne (f32.load (i32.add (local.get $soft) (local.get $o))) (f32.const 0)) (then
-        (f32.store (local.get $p) (f32.demote_f64 (call $fexp (f64.promote_f32 (f32.load (local.get $p))))))))
-      (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $fLoop)))
+    (call $rowSoftExp (i32.add (local.get $y) (local.get $row)) (local.get $soft) (local.get $D))
     (call $spanPass (local.get $y) (local.get $row) (local.get $spans) (local.get $S) (i32.const 1))
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))
 (func (export "spanActivateGrad") (param $dy i32) (param $y i32) (param $mask i32) (param $spans i32) (param $S i32) (param $B i32)
@@ -803,11 +798,7 @@ const SPAN_ACTIVATION = `
             (f64.sub (f64.const 1) (f64.mul (local.get $v) (local.get $v))))))
           (else (f32.const 0))))
       (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $dLoop)))
-    (local.set $s (i32.const 0))
-    (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
-      (call $rowSpans (local.get $spans) (local.get $s) (local.get $row))
-      (local.set $end) (local.set $start)
-      (local.set $end (i32.add (local.get $start) (local.get $end)))
+    ${eachSpan('(local.get $row)', `
       (local.set $dot (f64.const 0)) (local.set $p (local.get $start))
       (block $tDone (loop $tLoop (br_if $tDone (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $dot (f64.add (local.get $dot) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))
@@ -818,8 +809,7 @@ const SPAN_ACTIVATION = `
         (f32.store (i32.add (local.get $dx) (local.get $p)) (call $demote (f64.mul (f64.mul
           (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $p))))
           (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p)))) (local.get $dot))) (local.get $invTau))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))
-      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))`)}
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))
 (func (export "spanLogSoftmax") (param $x i32) (param $soft i32) (param $spans i32) (param $S i32) (param $B i32) (param $D i32)
   (param $out i32) (param $prob i32)
@@ -830,11 +820,7 @@ const SPAN_ACTIVATION = `
   (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
     (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
     ;; out = x − span max on span columns (0 elsewhere), then prob = exp(out) four lanes at a time
-    (local.set $s (i32.const 0))
-    (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
-      (call $rowSpans (local.get $spans) (local.get $s) (local.get $row))
-      (local.set $end) (local.set $start)
-      (local.set $end (i32.add (local.get $start) (local.get $end)))
+    ${eachSpan('(local.get $row)', `
       (local.set $m (f32.const -inf)) (local.set $p (local.get $start))
       (block $mDone (loop $mLoop (br_if $mDone (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $x) (local.get $p)))))
@@ -842,8 +828,7 @@ const SPAN_ACTIVATION = `
       (local.set $p (local.get $start))
       (block $oDone (loop $oLoop (br_if $oDone (i32.ge_u (local.get $p) (local.get $end)))
         (f32.store (i32.add (local.get $out) (local.get $p)) (f32.sub (f32.load (i32.add (local.get $x) (local.get $p))) (local.get $m)))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $oLoop)))
-      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $oLoop)))`)}
     (local.set $d (i32.const 0))
     (block $eDone (loop $eLoop (br_if $eDone (i32.ge_u (local.get $d) (local.get $D4)))
       (local.set $o (i32.shl (local.get $d) (i32.const 2)))
@@ -859,11 +844,7 @@ const SPAN_ACTIVATION = `
         (f32.const 0) (f32.ne (f32.load (i32.add (local.get $soft) (local.get $o))) (f32.const 0))))
       (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $fLoop)))
     ;; per span: out −= log Σ prob, prob /= Σ prob
-    (local.set $s (i32.const 0))
-    (block $nDone (loop $nLoop (br_if $nDone (i32.ge_u (local.get $s) (local.get $S)))
-      (call $rowSpans (local.get $spans) (local.get $s) (local.get $row))
-      (local.set $end) (local.set $start)
-      (local.set $end (i32.add (local.get $start) (local.get $end)))
+    ${eachSpan('(local.get $row)', `
       (local.set $sum (f64.const 0)) (local.set $p (local.get $start))
       (block $aDone (loop $aLoop (br_if $aDone (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32.load (i32.add (local.get $prob) (local.get $p))))))
@@ -875,19 +856,14 @@ const SPAN_ACTIVATION = `
         (f32.store (i32.add (local.get $out) (local.get $p)) (f32.sub (f32.load (i32.add (local.get $out) (local.get $p))) (local.get $lse)))
         (f32.store (i32.add (local.get $prob) (local.get $p))
           (call $demote (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $prob) (local.get $p)))) (local.get $inv))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $wLoop)))
-      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $nLoop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $wLoop)))`, 'n')}
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))
 (func (export "spanLogSoftmaxGrad") (param $dy i32) (param $prob i32) (param $spans i32) (param $S i32) (param $B i32) (param $D i32) (param $dx i32)
   (local $b i32) (local $row i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32) (local $t f64)
   (memory.fill (local.get $dx) (i32.const 0) (i32.shl (i32.mul (local.get $B) (local.get $D)) (i32.const 2)))
   (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
     (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
-    (local.set $s (i32.const 0))
-    (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
-      (call $rowSpans (local.get $spans) (local.get $s) (local.get $row))
-      (local.set $end) (local.set $start)
-      (local.set $end (i32.add (local.get $start) (local.get $end)))
+    ${eachSpan('(local.get $row)', `
       (local.set $t (f64.const 0)) (local.set $p (local.get $start))
       (block $tDone (loop $tLoop (br_if $tDone (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $t (f64.add (local.get $t) (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))))
@@ -897,8 +873,7 @@ const SPAN_ACTIVATION = `
         (f32.store (i32.add (local.get $dx) (local.get $p)) (call $demote (f64.sub
           (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))
           (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $prob) (local.get $p)))) (local.get $t)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))
-      (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))`)}
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))`;
 
 /**
