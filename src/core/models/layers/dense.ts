@@ -54,8 +54,7 @@ export function dense(
         const dw = sparse
           ? (tf.engine().runKernel(SPARSE_PRODUCT, { a: xs, b: g }, { transposeA: true }) as tf.Tensor2D)
           : matMulT(xs as tf.Tensor2D, g as tf.Tensor2D, true, false);
-        const db = tf.reshape(tf.matMul(onesRow(g.shape[0]), g as tf.Tensor2D), [-1]);
-        return [dx, dw, db];
+        return [dx, dw, biasGrad(g)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
@@ -101,12 +100,16 @@ export function denseWithOneHot(
           ? (tf.engine().runKernel(SPARSE_PRODUCT, { a: hs, b: g }, { transposeA: true }) as tf.Tensor)
           : matMulT(hs as tf.Tensor2D, g as tf.Tensor2D, true, false);
         const dw = matMulT(xs as tf.Tensor2D, g as tf.Tensor2D, true, false);
-        const db = tf.reshape(tf.matMul(onesRow(g.shape[0]), g as tf.Tensor2D), [-1]);
-        return [dx, dw, tf.zerosLike(hs), dv, db];
+        return [dx, dw, tf.zerosLike(hs), dv, biasGrad(g)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x, w, h, v, b) as tf.Tensor2D;
+}
+
+/** A bias's gradient, the column sums of g, as 1·g (see onesRow). */
+function biasGrad(g: tf.Tensor): tf.Tensor {
+  return tf.reshape(tf.matMul(onesRow(g.shape[0]), g as tf.Tensor2D), [-1]);
 }
 
 /** dy through relu / leaky relu, from the layer's output (its sign is the pre-activation's for alpha > 0). */

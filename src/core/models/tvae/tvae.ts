@@ -86,22 +86,24 @@ export function reconstruction(out: tf.Tensor2D, x: tf.Tensor2D, sigma: tf.Tenso
  */
 export function latent(mu: tf.Tensor2D, logvar: tf.Tensor2D, eps: tf.Tensor): { z: tf.Tensor2D; kl: tf.Scalar } {
   if (!wasmKernelsActive()) return latentTf(mu, logvar, eps);
-  const run = (m: tf.Tensor, lv: tf.Tensor) => tf.engine().runKernel(LATENT, { mu: m, logvar: lv, eps }, {}) as tf.Tensor[];
+  // One kernel pass gives both values: the z op runs it and hands ∂KL/∂logvar and KL to the KL op just after
+  // (kept past the z op's scope, then disposed; each op's save keeps its own copy).
+  let forKl: tf.Tensor[] = [];
   const zf = tf.customGrad(((m: tf.Tensor, lv: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [z, g, k, kl] = run(m, lv);
-    k.dispose();
-    kl.dispose();
+    const [z, g, k, kl] = tf.engine().runKernel(LATENT, { mu: m, logvar: lv, eps }, {}) as tf.Tensor[];
+    forKl = [tf.keep(k), tf.keep(kl)];
     save([g]);
     return { value: z, gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => [dz, tf.mul(dz, saved[0])] };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  const klf = tf.customGrad(((m: tf.Tensor, lv: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [z, g, k, kl] = run(m, lv);
-    z.dispose();
-    g.dispose();
+  const klf = tf.customGrad(((m: tf.Tensor, _lv: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [k, kl] = forKl;
     save([m, k]);
     return { value: tf.reshape(kl, []), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(saved[0], dy), tf.mul(saved[1], dy)] };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return { z: zf(mu, logvar) as tf.Tensor2D, kl: klf(mu, logvar) as tf.Scalar };
+  const z = zf(mu, logvar) as tf.Tensor2D;
+  const kl = klf(mu, logvar) as tf.Scalar;
+  forKl.forEach((t) => t.dispose());
+  return { z, kl };
 }
 
 /** latent() in tfjs ops. */
