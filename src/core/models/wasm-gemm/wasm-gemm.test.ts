@@ -432,6 +432,20 @@ describe('wasm matrix product (relaxed SIMD)', () => {
       expect(Math.abs(sd - 1)).toBeLessThan(0.01);
       const tail = n.filter((x) => Math.abs(x) > 1.96).length / n.length; // 5% beyond ±1.96
       expect(Math.abs(tail - 0.05)).toBeLessThan(0.003);
+      // the normal CDF at a few points, the fourth moment, and no correlation between neighbours (other lanes)
+      // or elements 4 apart (the two halves of one Box–Muller pair)
+      for (const [x, p] of [[-2.5, 0.00621], [-1, 0.15866], [0, 0.5], [0.5, 0.69146], [3, 0.99865]])
+        expect(Math.abs(n.filter((v) => v < x).length / n.length - p)).toBeLessThan(0.003);
+      expect(Math.abs(n.reduce((a, b) => a + b ** 4, 0) / n.length - 3)).toBeLessThan(0.06);
+      for (const lag of [1, 4, 8]) {
+        let c = 0;
+        for (let i = lag; i < n.length; i++) c += n[i] * n[i - lag];
+        expect(Math.abs(c / (n.length - lag))).toBeLessThan(0.01);
+      }
+      // squares are dependent if a pair shares its radius badly: their correlation is 0 for a true pair
+      let c2 = 0;
+      for (let i = 4; i < n.length; i++) c2 += (n[i] ** 2 - 1) * (n[i - 4] ** 2 - 1);
+      expect(Math.abs(c2 / (n.length - 4))).toBeLessThan(0.04);
       const u = Array.from(randomUniform([3, 33333], 1e-10, 1, 11).dataSync());
       expect(Math.min(...u)).toBeGreaterThanOrEqual(1e-10);
       expect(Math.max(...u)).toBeLessThan(1);

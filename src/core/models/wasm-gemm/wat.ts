@@ -450,10 +450,53 @@ const FLUSH = `(func (export "flush") (param $src i32) (param $dst i32) (param $
 /**
  * Seeded random numbers into out[0..n): kind 0 uniform in [a, b), kind 1 normal with mean a and sd b, kind 2
  * b where a uniform in [0, 1) exceeds a, else 0 (inverted dropout: a = rate, b = 1/(1 − rate)).
- * xoshiro128** seeded by splitmix32 from two seed words; 24-bit uniforms; normals by Marsaglia's polar
- * method with an inline log (atanh series, ~1e-10). tfjs draws seeded numbers in JS: 2.7–4.4 ms for one
- * [500, 128] normal draw, 10–15% of a tVAE step.
+ * Four xoshiro128** streams, one per SIMD lane, seeded by splitmix32 from two seed words; element i takes lane
+ * i mod 4 of draw ⌊i/4⌋ (normals: of a pair of draws), 24-bit uniforms. Normals by Box–Muller on four lanes
+ * ($ln4, and sin/cos of πt, t in [−½, ½), by Taylor polynomials to degree 13/12, ~1e-7), so no f64 and no
+ * rejection loop: the one-lane polar method in f64 took ~20 ns a normal (5% of a tVAE epoch).
+ * tfjs draws seeded numbers in JS: 2.7–4.4 ms for one [500, 128] normal draw, 10–15% of a tVAE step.
  */
+function seedLanes(): string {
+  const L: string[] = [];
+  for (let k = 0; k < 4; k++)
+    for (let l = 0; l < 4; l++)
+      L.push(`(local.set $sm (i32.add (local.get $sm) (i32.const 0x9e3779b9)))
+  (local.set $z (i32.mul (i32.xor (local.get $sm) (i32.shr_u (local.get $sm) (i32.const 16))) (i32.const 0x85ebca6b)))
+  (local.set $z (i32.mul (i32.xor (local.get $z) (i32.shr_u (local.get $z) (i32.const 13))) (i32.const 0xc2b2ae35)))
+  (local.set $s${k} (i32x4.replace_lane ${l} (local.get $s${k}) (i32.xor (local.get $z) (i32.shr_u (local.get $z) (i32.const 16)))))`);
+  return L.join('\n  ');
+}
+const rotl4 = (x: string, r: number) => `(v128.or (i32x4.shl ${x} (i32.const ${r})) (i32x4.shr_u ${x} (i32.const ${32 - r})))`;
+/** One xoshiro128** step on all four lanes: four uniforms in [0, 1) into `into`. */
+function draw(into: string): string {
+  return `(local.set $r (i32x4.mul ${rotl4('(i32x4.mul (local.get $s1) (v128.const i32x4 5 5 5 5))', 7)} (v128.const i32x4 9 9 9 9)))
+    (local.set $t (i32x4.shl (local.get $s1) (i32.const 9)))
+    (local.set $s2 (v128.xor (local.get $s2) (local.get $s0)))
+    (local.set $s3 (v128.xor (local.get $s3) (local.get $s1)))
+    (local.set $s1 (v128.xor (local.get $s1) (local.get $s2)))
+    (local.set $s0 (v128.xor (local.get $s0) (local.get $s3)))
+    (local.set $s2 (v128.xor (local.get $s2) (local.get $t)))
+    (local.set $s3 ${rotl4('(local.get $s3)', 11)})
+    (local.set ${into} (f32x4.mul (f32x4.convert_i32x4_s (i32x4.shr_u (local.get $r) (i32.const 8))) ${splat('5.9604644775390625e-8')}))`;
+}
+/** Store four lanes at element $i + offset, only those below n at the end. */
+function store4(value: string, offset: number): string {
+  const L = [`(if (i32.le_u (i32.add (local.get $i) (i32.const ${offset + 4})) (local.get $n))
+      (then (v128.store offset=${4 * offset} (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) ${value}))
+      (else`];
+  for (let l = 0; l < 4; l++)
+    L.push(`(if (i32.lt_u (i32.add (local.get $i) (i32.const ${offset + l})) (local.get $n))
+        (then (f32.store offset=${4 * (offset + l)} (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (f32x4.extract_lane ${l} ${value}))))`);
+  return L.join('\n      ') + '))';
+}
+/** Polynomial in x² with the given coefficients (constant first), on four lanes. */
+function poly(x2: string, coefficients: string[]): string {
+  let p = splat(coefficients[coefficients.length - 1]);
+  for (let i = coefficients.length - 2; i >= 0; i--) p = `(f32x4.add (f32x4.mul ${p} ${x2}) ${splat(coefficients[i])})`;
+  return p;
+}
+const SIN = ['1', '-0.16666666666666666', '8.333333333333333e-3', '-1.984126984126984e-4', '2.7557319223985893e-6', '-2.505210838544172e-8', '1.6059043836821613e-10'];
+const COS = ['1', '-0.5', '4.1666666666666664e-2', '-1.388888888888889e-3', '2.48015873015873e-5', '-2.755731922398589e-7', '2.08767569878681e-9'];
 const RANDOM = `(func $ln (param $x f64) (result f64) (local $bits i64) (local $e f64) (local $m f64) (local $z f64) (local $z2 f64)
   (local.set $bits (i64.reinterpret_f64 (local.get $x)))
   (local.set $e (f64.convert_i64_s (i64.sub (i64.and (i64.shr_u (local.get $bits) (i64.const 52)) (i64.const 0x7ff)) (i64.const 1023))))
@@ -468,65 +511,42 @@ const RANDOM = `(func $ln (param $x f64) (result f64) (local $bits i64) (local $
         (f64.add (f64.const 0.2) (f64.mul (local.get $z2) (f64.add (f64.const 0.14285714285714285) (f64.mul (local.get $z2)
           (f64.add (f64.const 0.1111111111111111) (f64.mul (local.get $z2) (f64.const 0.09090909090909091))))))))))))))
 (func (export "random") (param $out i32) (param $n i32) (param $seed i32) (param $seed2 i32) (param $kind i32) (param $a f32) (param $b f32)
-  (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $t i32) (local $r i32) (local $sm i32) (local $z i32)
-  (local $i i32) (local $u f64) (local $v f64) (local $q f64) (local $f f64) (local $pass i32)
-  ;; splitmix32 → four state words (seed2 folded in), never all zero
+  (local $sm i32) (local $z i32) (local $i i32)
+  (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $t v128) (local $r v128)
+  (local $u v128) (local $w v128) (local $A v128) (local $B v128) (local $rad v128) (local $x v128) (local $x2 v128) (local $sn v128) (local $cs v128)
+  ;; splitmix32 → four state words per lane (seed2 folded in); a lane never all zero
   (local.set $sm (i32.xor (local.get $seed) (i32.mul (local.get $seed2) (i32.const 0x27d4eb2d))))
-  ${[0, 1, 2, 3]
-    .map(
-      (k) => `(local.set $sm (i32.add (local.get $sm) (i32.const 0x9e3779b9)))
-  (local.set $z (i32.mul (i32.xor (local.get $sm) (i32.shr_u (local.get $sm) (i32.const 16))) (i32.const 0x85ebca6b)))
-  (local.set $z (i32.mul (i32.xor (local.get $z) (i32.shr_u (local.get $z) (i32.const 13))) (i32.const 0xc2b2ae35)))
-  (local.set $s${k} (i32.xor (local.get $z) (i32.shr_u (local.get $z) (i32.const 16))))`,
-    )
-    .join('\n  ')}
-  (if (i32.eqz (i32.or (i32.or (local.get $s0) (local.get $s1)) (i32.or (local.get $s2) (local.get $s3)))) (then (local.set $s0 (i32.const 1))))
-  (block $done (loop $fill (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-    ;; two uniforms per pass (the polar method needs both; uniform output uses both too)
-    (local.set $pass (i32.const 0))
-    (loop $two
-      (local.set $r (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
-      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
-      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
-      (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
-      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
-      (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
-      (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
-      (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
-      (local.set $q (f64.mul (f64.convert_i32_u (i32.shr_u (local.get $r) (i32.const 8))) (f64.const 5.9604644775390625e-8)))
-      (if (local.get $pass) (then (local.set $v (local.get $q))) (else (local.set $u (local.get $q))))
-      (local.set $pass (i32.add (local.get $pass) (i32.const 1)))
-      (br_if $two (i32.lt_u (local.get $pass) (i32.const 2))))
-    ;; kind 2: a dropout mask, b where the uniform exceeds a, else 0
-    (if (i32.eq (local.get $kind) (i32.const 2)) (then
-      (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-        (select (local.get $b) (f32.const 0) (f32.gt (f32.demote_f64 (local.get $u)) (local.get $a))))
-      (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)) (then
-        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))
-          (select (local.get $b) (f32.const 0) (f32.gt (f32.demote_f64 (local.get $v)) (local.get $a))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 2)))
-      (br $fill)))
-    (if (i32.eqz (local.get $kind))
-      (then
-        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-          (f32.add (f32.demote_f64 (f64.mul (local.get $u) (f64.promote_f32 (f32.sub (local.get $b) (local.get $a))))) (local.get $a)))
-        (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)) (then
-          (f32.store (i32.add (local.get $out) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))
-            (f32.add (f32.demote_f64 (f64.mul (local.get $v) (f64.promote_f32 (f32.sub (local.get $b) (local.get $a))))) (local.get $a)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 2))))
-      (else
-        (local.set $u (f64.sub (f64.mul (local.get $u) (f64.const 2)) (f64.const 1)))
-        (local.set $v (f64.sub (f64.mul (local.get $v) (f64.const 2)) (f64.const 1)))
-        (local.set $q (f64.add (f64.mul (local.get $u) (local.get $u)) (f64.mul (local.get $v) (local.get $v))))
-        (if (i32.and (f64.lt (local.get $q) (f64.const 1)) (f64.gt (local.get $q) (f64.const 0))) (then
-          (local.set $f (f64.sqrt (f64.div (f64.mul (f64.const -2) (call $ln (local.get $q))) (local.get $q))))
-          (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-            (f32.add (f32.demote_f64 (f64.mul (f64.mul (local.get $u) (local.get $f)) (f64.promote_f32 (local.get $b)))) (local.get $a)))
-          (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)) (then
-            (f32.store (i32.add (local.get $out) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))
-              (f32.add (f32.demote_f64 (f64.mul (f64.mul (local.get $v) (local.get $f)) (f64.promote_f32 (local.get $b)))) (local.get $a)))))
-          (local.set $i (i32.add (local.get $i) (i32.const 2)))))))
-    (br $fill))))`;
+  ${seedLanes()}
+  (local.set $s0 (v128.or (local.get $s0) (v128.and (v128.const i32x4 1 1 1 1)
+    (i32x4.eq (v128.or (v128.or (local.get $s0) (local.get $s1)) (v128.or (local.get $s2) (local.get $s3))) (v128.const i32x4 0 0 0 0)))))
+  (local.set $A (f32x4.splat (local.get $a)))
+  (local.set $B (f32x4.splat (local.get $b)))
+  (if (i32.eq (local.get $kind) (i32.const 1))
+    (then
+      (block $nDone (loop $nLoop (br_if $nDone (i32.ge_u (local.get $i) (local.get $n)))
+        ${draw('$u')}
+        ${draw('$w')}
+        ;; radius from 1 − u in (0, 1]; angle 2πt = 2x with x = π(w − ½): cos 2x = 1 − 2 sin²x, sin 2x = 2 sin x cos x
+        (local.set $rad (f32x4.sqrt (f32x4.mul ${splat('-2')} (call $ln4 (f32x4.sub ${splat('1')} (local.get $u))))))
+        (local.set $x (f32x4.mul (f32x4.sub (local.get $w) ${splat('0.5')}) ${splat('3.141592653589793')}))
+        (local.set $x2 (f32x4.mul (local.get $x) (local.get $x)))
+        (local.set $sn (f32x4.mul (local.get $x) ${poly('(local.get $x2)', SIN)}))
+        (local.set $cs ${poly('(local.get $x2)', COS)})
+        (local.set $rad (f32x4.mul (local.get $rad) (local.get $B)))
+        ${store4(`(f32x4.add (local.get $A) (f32x4.mul (local.get $rad) (f32x4.sub ${splat('1')} (f32x4.mul ${splat('2')} (f32x4.mul (local.get $sn) (local.get $sn))))))`, 0)}
+        ${store4(`(f32x4.add (local.get $A) (f32x4.mul (local.get $rad) (f32x4.mul ${splat('2')} (f32x4.mul (local.get $sn) (local.get $cs)))))`, 4)}
+        (local.set $i (i32.add (local.get $i) (i32.const 8))) (br $nLoop))))
+    (else
+      (block $uDone (loop $uLoop (br_if $uDone (i32.ge_u (local.get $i) (local.get $n)))
+        ${draw('$u')}
+        (if (i32.eq (local.get $kind) (i32.const 2))
+          ;; kind 2: a dropout mask, b where the uniform exceeds a, else 0
+          (then (local.set $x (v128.and (local.get $B) (f32x4.gt (local.get $u) (local.get $A)))))
+          ;; a + u(b − a) can round up to b: then a (the interval is half-open)
+          (else (local.set $x (f32x4.add (local.get $A) (f32x4.mul (local.get $u) (f32x4.sub (local.get $B) (local.get $A)))))
+            (local.set $x (v128.bitselect (local.get $A) (local.get $x) (f32x4.ge (local.get $x) (local.get $B))))))
+        ${store4('(local.get $x)', 0)}
+        (local.set $i (i32.add (local.get $i) (i32.const 4))) (br $uLoop))))))`;
 
 /**
  * Four float32 lanes of exp, ln and tanh (relative error ~1e-7): the scalar f64 forms above are
