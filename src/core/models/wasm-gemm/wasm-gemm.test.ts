@@ -68,15 +68,17 @@ function expectClose(got: tf.Tensor, want: Float64Array): void {
 }
 
 /** tanh, softmax(3), tanh, softmax(6) over 11 columns; `withPair` appends a softmax(2) (13 columns). */
-function testLayout(withPair: boolean): SpanLayout {
+function testLayout(withPair: boolean, long = false): SpanLayout {
   const spans = [
     { start: 0, width: 1, activation: 'tanh' },
     { start: 1, width: 3, activation: 'softmax' },
     { start: 4, width: 1, activation: 'tanh' },
     { start: 5, width: 6, activation: 'softmax' },
     ...(withPair ? [{ start: 11, width: 2, activation: 'softmax' }] : []),
+    // two full quads and a remainder (the span kernels' four-lane and one-by-one paths)
+    ...(long ? [{ start: withPair ? 13 : 11, width: 9, activation: 'softmax' }] : []),
   ];
-  return new SpanLayout(spans as never, withPair ? 13 : 11);
+  return new SpanLayout(spans as never, (withPair ? 13 : 11) + (long ? 9 : 0));
 }
 
 let seed = 1;
@@ -157,9 +159,9 @@ describe('wasm matrix product (relaxed SIMD)', () => {
   });
 
   it('span activation (tanh, Gumbel-softmax / τ) and span log-softmax kernels match the tfjs forms, values and gradients', () => {
-    for (const withPair of [false, true])
+    for (const [withPair, long] of [[false, false], [true, false], [true, true]])
       tf.tidy(() => {
-        const L = testLayout(withPair);
+        const L = testLayout(withPair, long);
         const x = tf.mul(rand([37, L.width]), 3) as tf.Tensor2D;
         const w = rand([37, L.width]);
         const pairs: [string, (t: tf.Tensor2D) => tf.Tensor, (t: tf.Tensor2D) => tf.Tensor][] = [

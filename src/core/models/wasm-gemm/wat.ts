@@ -311,6 +311,42 @@ function eachSpan(row: string, body: string, label = 's'): string {
 }
 
 /**
+ * Over the current span [$start, $end) (byte offsets), four lanes at a time and then the last width mod 4
+ * columns one by one (the caller declares $p $end4 i32, $x f32, $acc v128): `spanReduce` leaves the span's
+ * max or sum of at(p) in `into`; `spanMap` runs vec(p) on each quad and one(p) on each remaining column.
+ * Sums are float32 (a span has at most a few dozen columns). pmax skips a NaN; the callers' later steps keep it.
+ */
+function spanReduce(op: 'max' | 'sum', at: (p: string) => string, into: string, label: string): string {
+  return spanFold(op, (p) => `(v128.load ${at(p)})`, (p) => `(f32.load ${at(p)})`, into, label);
+}
+/** spanReduce of any four-lane / one-lane expressions (e.g. a product of two rows). */
+function spanFold(op: 'max' | 'sum', vec: (p: string) => string, one: (p: string) => string, into: string, label: string): string {
+  const combine = op === 'max' ? 'f32x4.pmax' : 'f32x4.add';
+  const scalar = op === 'max' ? `(select (local.get $xs) (local.get ${into}) (f32.gt (local.get $xs) (local.get ${into})))` : `(f32.add (local.get ${into}) (local.get $xs))`;
+  return `(local.set $end4 (i32.add (local.get $start) (i32.and (i32.sub (local.get $end) (local.get $start)) (i32.const -16))))
+      (local.set $acc ${op === 'max' ? splat('-inf') : ZERO}) (local.set $p (local.get $start))
+      (block $${label}vDone (loop $${label}vLoop (br_if $${label}vDone (i32.ge_u (local.get $p) (local.get $end4)))
+        (local.set $acc (${combine} (local.get $acc) ${vec('(local.get $p)')}))
+        (local.set $p (i32.add (local.get $p) (i32.const 16))) (br $${label}vLoop)))
+      (local.set ${into} (call ${op === 'max' ? '$hmax4' : '$hsum4'} (local.get $acc)))
+      (block $${label}tDone (loop $${label}tLoop (br_if $${label}tDone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $xs ${one('(local.get $p)')})
+        (local.set ${into} ${scalar})
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $${label}tLoop)))`;
+}
+function spanMap(vec: (p: string) => string, one: (p: string) => string, label: string): string {
+  return `(local.set $end4 (i32.add (local.get $start) (i32.and (i32.sub (local.get $end) (local.get $start)) (i32.const -16))))
+      (local.set $p (local.get $start))
+      (block $${label}vDone (loop $${label}vLoop (br_if $${label}vDone (i32.ge_u (local.get $p) (local.get $end4)))
+        ${vec('(local.get $p)')}
+        (local.set $p (i32.add (local.get $p) (i32.const 16))) (br $${label}vLoop)))
+      (block $${label}tDone (loop $${label}tLoop (br_if $${label}tDone (i32.ge_u (local.get $p) (local.get $end)))
+        ${one('(local.get $p)')}
+        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $${label}tLoop)))`;
+}
+const at = (base: string) => (p: string) => `(i32.add (local.get ${base}) ${p})`;
+
+/**
  * tVAE reconstruction terms over a batch, with their gradients, in one pass (the tfjs form was ~100 small
  * kernels a step). Scalar columns (mask ≠ 0): G += (x − tanh o)²/(2σ²), dO = −(x − t)(1 − t²)/σ²,
  * dσ += −(x − t)²/σ³. Softmax spans (soft ≠ 0): CE += logΣexp(o) − Σ x·o, dO = softmax(o) − x. Loss sums
@@ -740,25 +776,50 @@ const SPAN_ACTIVATION = `
 (func $rowSpans (param $spans i32) (param $s i32) (param $row i32) (result i32 i32)
   (i32.add (local.get $row) (i32.shl (i32.load (i32.add (local.get $spans) (i32.shl (local.get $s) (i32.const 3)))) (i32.const 2)))
   (i32.shl (i32.load offset=4 (i32.add (local.get $spans) (i32.shl (local.get $s) (i32.const 3)))) (i32.const 2)))
-;; per span of the row at byte offset row in y: subtract the span max (op 0), or scale by 1/sum (op 1)
+(func $hmax4 (param $v v128) (result f32)
+  (local.set $v (f32x4.pmax (local.get $v) (i8x16.shuffle ${lanes(2, 3, 0, 1)} (local.get $v) (local.get $v))))
+  (f32x4.extract_lane 0 (f32x4.pmax (local.get $v) (i8x16.shuffle ${lanes(1, 0, 3, 2)} (local.get $v) (local.get $v)))))
+(func $hsum4 (param $v v128) (result f32)
+  (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle ${lanes(2, 3, 0, 1)} (local.get $v) (local.get $v))))
+  (f32x4.extract_lane 0 (f32x4.add (local.get $v) (i8x16.shuffle ${lanes(1, 0, 3, 2)} (local.get $v) (local.get $v)))))
+;; per span of the row at byte offset row in y: subtract the span max (op 0), or scale by 1/sum (op 1); four
+;; lanes at a time, the span's last width mod 4 columns one by one. pmax skips a NaN, but x − m keeps it, and
+;; the sum of op 1 then spreads it over the span (a diverged step still shows).
 (func $spanPass (param $y i32) (param $row i32) (param $spans i32) (param $S i32) (param $op i32)
-  (local $s i32) (local $p i32) (local $start i32) (local $end i32) (local $m f32) (local $sum f64)
+  (local $s i32) (local $p i32) (local $start i32) (local $end i32) (local $end4 i32) (local $m f32) (local $x f32) (local $acc v128) (local $K v128)
   (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
     (call $rowSpans (local.get $spans) (local.get $s) (i32.add (local.get $y) (local.get $row)))
     (local.set $end) (local.set $start)
+    (local.set $end4 (i32.add (local.get $start) (i32.and (local.get $end) (i32.const -16))))
     (local.set $end (i32.add (local.get $start) (local.get $end)))
-    (local.set $m (f32.const -inf)) (local.set $sum (f64.const 0)) (local.set $p (local.get $start))
-    (block $aDone (loop $aLoop (br_if $aDone (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $m (f32.max (local.get $m) (f32.load (local.get $p))))
-      (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32.load (local.get $p)))))
-      (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $aLoop)))
-    (local.set $sum (f64.div (f64.const 1) (local.get $sum)))
+    (local.set $acc (if (result v128) (local.get $op) (then ${ZERO}) (else ${splat('-inf')})))
     (local.set $p (local.get $start))
-    (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $p) (local.get $end)))
+    (block $aDone (loop $aLoop (br_if $aDone (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $acc (if (result v128) (local.get $op)
+        (then (f32x4.add (local.get $acc) (v128.load (local.get $p))))
+        (else (f32x4.pmax (local.get $acc) (v128.load (local.get $p))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16))) (br $aLoop)))
+    (local.set $m (if (result f32) (local.get $op) (then (call $hsum4 (local.get $acc))) (else (call $hmax4 (local.get $acc)))))
+    (block $tDone (loop $tLoop (br_if $tDone (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $x (f32.load (local.get $p)))
+      (local.set $m (if (result f32) (local.get $op)
+        (then (f32.add (local.get $m) (local.get $x)))
+        (else (select (local.get $x) (local.get $m) (f32.gt (local.get $x) (local.get $m))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $tLoop)))
+    (if (local.get $op) (then (local.set $m (f32.div (f32.const 1) (local.get $m)))))
+    (local.set $K (f32x4.splat (local.get $m)))
+    (local.set $p (local.get $start))
+    (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $p) (local.get $end4)))
+      (v128.store (local.get $p) (if (result v128) (local.get $op)
+        (then ${ftz('(f32x4.mul (v128.load (local.get $p)) (local.get $K))')})
+        (else (f32x4.sub (v128.load (local.get $p)) (local.get $K)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16))) (br $bLoop)))
+    (block $cDone (loop $cLoop (br_if $cDone (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $x (f32.load (local.get $p)))
       (f32.store (local.get $p) (if (result f32) (local.get $op)
-        (then (call $demote (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (local.get $sum))))
-        (else (f32.sub (f32.load (local.get $p)) (local.get $m)))))
-      (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $bLoop)))
+        (then (local.set $x (f32.mul (local.get $x) (local.get $m))) ${ftzLocal('$x')})
+        (else (f32.sub (local.get $x) (local.get $m)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $cLoop)))
     (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop))))
 (func (export "spanActivate") (param $x i32) (param $u i32) (param $mask i32) (param $soft i32) (param $spans i32) (param $S i32)
   (param $B i32) (param $D i32) (param $invTau f32) (param $y i32)
@@ -803,52 +864,65 @@ const SPAN_ACTIVATION = `
     (call $spanPass (local.get $y) (local.get $row) (local.get $spans) (local.get $S) (i32.const 1))
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))
 (func (export "spanActivateGrad") (param $dy i32) (param $y i32) (param $mask i32) (param $spans i32) (param $S i32) (param $B i32)
-  (param $D i32) (param $invTau f64) (param $dx i32)
-  (local $b i32) (local $d i32) (local $row i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32)
-  (local $v f64) (local $dot f64)
+  (param $D i32) (param $invTau f32) (param $dx i32)
+  (local $b i32) (local $d i32) (local $D4 i32) (local $o i32) (local $row i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32)
+  (local $dot f32) (local $v f32) (local $end4 i32) (local $xs f32) (local $acc v128) (local $K v128) (local $IT v128) (local $Y v128)
+  (local.set $D4 (i32.and (local.get $D) (i32.const -4)))
+  (local.set $IT (f32x4.splat (local.get $invTau)))
   (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
     (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
+    ;; tanh columns: dy·(1 − y²); 0 elsewhere (span columns are written below)
     (local.set $d (i32.const 0))
-    (block $dDone (loop $dLoop (br_if $dDone (i32.ge_u (local.get $d) (local.get $D)))
-      (local.set $p (i32.add (local.get $row) (i32.shl (local.get $d) (i32.const 2))))
-      (local.set $v (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $p)))))
-      (f32.store (i32.add (local.get $dx) (local.get $p))
-        (if (result f32) (f32.ne (f32.load (i32.add (local.get $mask) (i32.shl (local.get $d) (i32.const 2)))) (f32.const 0))
-          (then (call $demote (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))
-            (f64.sub (f64.const 1) (f64.mul (local.get $v) (local.get $v))))))
-          (else (f32.const 0))))
-      (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $dLoop)))
+    (block $dDone (loop $dLoop (br_if $dDone (i32.ge_u (local.get $d) (local.get $D4)))
+      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
+      (local.set $p (i32.add (local.get $row) (local.get $o)))
+      (local.set $Y (v128.load (i32.add (local.get $y) (local.get $p))))
+      (v128.store (i32.add (local.get $dx) (local.get $p)) (v128.and (f32x4.ne (v128.load (i32.add (local.get $mask) (local.get $o))) ${ZERO})
+        ${ftz(`(f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $p))) (f32x4.sub ${splat('1')} (f32x4.mul (local.get $Y) (local.get $Y))))`)}))
+      (local.set $d (i32.add (local.get $d) (i32.const 4))) (br $dLoop)))
+    (block $eDone (loop $eLoop (br_if $eDone (i32.ge_u (local.get $d) (local.get $D)))
+      (local.set $o (i32.shl (local.get $d) (i32.const 2)))
+      (local.set $p (i32.add (local.get $row) (local.get $o)))
+      (local.set $v (f32.load (i32.add (local.get $y) (local.get $p))))
+      (local.set $xs (select (f32.mul (f32.load (i32.add (local.get $dy) (local.get $p))) (f32.sub (f32.const 1) (f32.mul (local.get $v) (local.get $v))))
+        (f32.const 0) (f32.ne (f32.load (i32.add (local.get $mask) (local.get $o))) (f32.const 0))))
+      (f32.store (i32.add (local.get $dx) (local.get $p)) ${ftzLocal('$xs')})
+      (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $eLoop)))
+    ;; spans: y·(dy − Σ dy·y)/τ
     ${eachSpan('(local.get $row)', `
-      (local.set $dot (f64.const 0)) (local.set $p (local.get $start))
-      (block $tDone (loop $tLoop (br_if $tDone (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $dot (f64.add (local.get $dot) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))
-          (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $p)))))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $tLoop)))
-      (local.set $p (local.get $start))
-      (block $gDone (loop $gLoop (br_if $gDone (i32.ge_u (local.get $p) (local.get $end)))
-        (f32.store (i32.add (local.get $dx) (local.get $p)) (call $demote (f64.mul (f64.mul
-          (f64.promote_f32 (f32.load (i32.add (local.get $y) (local.get $p))))
-          (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p)))) (local.get $dot))) (local.get $invTau))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))`)}
+      ${spanFold(
+        'sum',
+        (p) => `(f32x4.mul (v128.load ${at('$dy')(p)}) (v128.load ${at('$y')(p)}))`,
+        (p) => `(f32.mul (f32.load ${at('$dy')(p)}) (f32.load ${at('$y')(p)}))`,
+        '$dot',
+        't',
+      )}
+      (local.set $K (f32x4.splat (local.get $dot)))
+      ${spanMap(
+        (p) => `(v128.store ${at('$dx')(p)} ${ftz(`(f32x4.mul (f32x4.mul (v128.load ${at('$y')(p)}) (f32x4.sub (v128.load ${at('$dy')(p)}) (local.get $K))) (local.get $IT))`)})`,
+        (p) => `(local.set $xs (f32.mul (f32.mul (f32.load ${at('$y')(p)}) (f32.sub (f32.load ${at('$dy')(p)}) (local.get $dot))) (local.get $invTau)))
+        (f32.store ${at('$dx')(p)} ${ftzLocal('$xs')})`,
+        'g',
+      )}`)}
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))
 (func (export "spanLogSoftmax") (param $x i32) (param $soft i32) (param $spans i32) (param $S i32) (param $B i32) (param $D i32)
   (param $out i32) (param $prob i32)
   (local $b i32) (local $row i32) (local $d i32) (local $D4 i32) (local $o i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32)
-  (local $m f32) (local $sum f64) (local $lse f32) (local $inv f64) (local $v v128) (local $q i32)
+  (local $m f32) (local $sum f32) (local $lse f32) (local $inv f32) (local $v v128) (local $q i32)
+  (local $end4 i32) (local $xs f32) (local $acc v128) (local $K v128) (local $I v128)
   (local.set $D4 (i32.and (local.get $D) (i32.const -4)))
   (memory.fill (local.get $out) (i32.const 0) (i32.shl (i32.mul (local.get $B) (local.get $D)) (i32.const 2)))
   (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
     (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
     ;; out = x − span max on span columns (0 elsewhere), then prob = exp(out) four lanes at a time
     ${eachSpan('(local.get $row)', `
-      (local.set $m (f32.const -inf)) (local.set $p (local.get $start))
-      (block $mDone (loop $mLoop (br_if $mDone (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $x) (local.get $p)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $mLoop)))
-      (local.set $p (local.get $start))
-      (block $oDone (loop $oLoop (br_if $oDone (i32.ge_u (local.get $p) (local.get $end)))
-        (f32.store (i32.add (local.get $out) (local.get $p)) (f32.sub (f32.load (i32.add (local.get $x) (local.get $p))) (local.get $m)))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $oLoop)))`)}
+      ${spanReduce('max', at('$x'), '$m', 'm')}
+      (local.set $K (f32x4.splat (local.get $m)))
+      ${spanMap(
+        (p) => `(v128.store ${at('$out')(p)} (f32x4.sub (v128.load ${at('$x')(p)}) (local.get $K)))`,
+        (p) => `(f32.store ${at('$out')(p)} (f32.sub (f32.load ${at('$x')(p)}) (local.get $m)))`,
+        'o',
+      )}`)}
     (local.set $d (i32.const 0))
     (block $eDone (loop $eLoop (br_if $eDone (i32.ge_u (local.get $d) (local.get $D4)))
       (local.set $o (i32.shl (local.get $d) (i32.const 2)))
@@ -865,35 +939,34 @@ const SPAN_ACTIVATION = `
       (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $fLoop)))
     ;; per span: out −= log Σ prob, prob /= Σ prob
     ${eachSpan('(local.get $row)', `
-      (local.set $sum (f64.const 0)) (local.set $p (local.get $start))
-      (block $aDone (loop $aLoop (br_if $aDone (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32.load (i32.add (local.get $prob) (local.get $p))))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $aLoop)))
-      (local.set $lse (f32.demote_f64 (call $log (local.get $sum))))
-      (local.set $inv (f64.div (f64.const 1) (local.get $sum)))
-      (local.set $p (local.get $start))
-      (block $wDone (loop $wLoop (br_if $wDone (i32.ge_u (local.get $p) (local.get $end)))
-        (f32.store (i32.add (local.get $out) (local.get $p)) (f32.sub (f32.load (i32.add (local.get $out) (local.get $p))) (local.get $lse)))
-        (f32.store (i32.add (local.get $prob) (local.get $p))
-          (call $demote (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $prob) (local.get $p)))) (local.get $inv))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $wLoop)))`, 'n')}
+      ${spanReduce('sum', at('$prob'), '$sum', 'a')}
+      (local.set $lse (f32.demote_f64 (call $log (f64.promote_f32 (local.get $sum)))))
+      (local.set $inv (f32.div (f32.const 1) (local.get $sum)))
+      (local.set $K (f32x4.splat (local.get $lse))) (local.set $I (f32x4.splat (local.get $inv)))
+      ${spanMap(
+        (p) => `(v128.store ${at('$out')(p)} (f32x4.sub (v128.load ${at('$out')(p)}) (local.get $K)))
+        (v128.store ${at('$prob')(p)} ${ftz(`(f32x4.mul (v128.load ${at('$prob')(p)}) (local.get $I))`)})`,
+        (p) => `(f32.store ${at('$out')(p)} (f32.sub (f32.load ${at('$out')(p)}) (local.get $lse)))
+        (local.set $xs (f32.mul (f32.load ${at('$prob')(p)}) (local.get $inv)))
+        (f32.store ${at('$prob')(p)} ${ftzLocal('$xs')})`,
+        'w',
+      )}`, 'n')}
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))
 (func (export "spanLogSoftmaxGrad") (param $dy i32) (param $prob i32) (param $spans i32) (param $S i32) (param $B i32) (param $D i32) (param $dx i32)
-  (local $b i32) (local $row i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32) (local $t f64)
+  (local $b i32) (local $row i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32) (local $t f32)
+  (local $end4 i32) (local $xs f32) (local $acc v128) (local $K v128)
   (memory.fill (local.get $dx) (i32.const 0) (i32.shl (i32.mul (local.get $B) (local.get $D)) (i32.const 2)))
   (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $b) (local.get $B)))
     (local.set $row (i32.shl (i32.mul (local.get $b) (local.get $D)) (i32.const 2)))
     ${eachSpan('(local.get $row)', `
-      (local.set $t (f64.const 0)) (local.set $p (local.get $start))
-      (block $tDone (loop $tLoop (br_if $tDone (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $t (f64.add (local.get $t) (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $tLoop)))
-      (local.set $p (local.get $start))
-      (block $gDone (loop $gLoop (br_if $gDone (i32.ge_u (local.get $p) (local.get $end)))
-        (f32.store (i32.add (local.get $dx) (local.get $p)) (call $demote (f64.sub
-          (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $p))))
-          (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $prob) (local.get $p)))) (local.get $t)))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))`)}
+      ${spanReduce('sum', at('$dy'), '$t', 't')}
+      (local.set $K (f32x4.splat (local.get $t)))
+      ${spanMap(
+        (p) => `(v128.store ${at('$dx')(p)} ${ftz(`(f32x4.sub (v128.load ${at('$dy')(p)}) (f32x4.mul (v128.load ${at('$prob')(p)}) (local.get $K)))`)})`,
+        (p) => `(local.set $xs (f32.sub (f32.load ${at('$dy')(p)}) (f32.mul (f32.load ${at('$prob')(p)}) (local.get $t))))
+        (f32.store ${at('$dx')(p)} ${ftzLocal('$xs')})`,
+        'g',
+      )}`)}
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop))))`;
 
 /**
