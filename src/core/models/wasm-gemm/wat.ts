@@ -378,7 +378,7 @@ const TVAE_RECON = `
   (param $spans i32) (param $S i32) (param $B i32) (param $D i32) (param $dO i32) (param $dS i32) (param $res i32)
   (local $b i32) (local $d i32) (local $D4 i32) (local $row i32) (local $o4 i32) (local $p i32) (local $s i32) (local $start i32) (local $end i32)
   (local $t f64) (local $diff f64) (local $inv f64) (local $sg f64) (local $G f64) (local $CE f64)
-  (local $m f32) (local $sum f64) (local $xo f64) (local $rs f64)
+  (local $m f32) (local $sum f32) (local $xo f32) (local $rs f32) (local $end4 i32) (local $xs f32) (local $acc v128) (local $K v128)
   (local $T v128) (local $DF v128) (local $INV v128) (local $SG v128) (local $SM v128) (local $GA v128)
   (local.set $D4 (i32.and (local.get $D) (i32.const -4)))
   (memory.fill (local.get $dS) (i32.const 0) (i32.shl (local.get $D) (i32.const 2)))
@@ -426,32 +426,34 @@ const TVAE_RECON = `
       (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $tLoop)))
     ;; softmax spans: shift by the span max (in dO), exponentiate four lanes at a time, then normalise
     ${eachSpan('(i32.add (local.get $dO) (local.get $row))', `
-      (local.set $m (f32.const -inf)) (local.set $p (local.get $start))
-      (block $mDone (loop $mLoop (br_if $mDone (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $m (f32.max (local.get $m) (f32.load (local.get $p))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $mLoop)))
-      (local.set $p (local.get $start))
-      (block $wDone (loop $wLoop (br_if $wDone (i32.ge_u (local.get $p) (local.get $end)))
-        (f32.store (local.get $p) (f32.sub (f32.load (local.get $p)) (local.get $m)))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $wLoop)))
+      ${spanReduce('max', (p) => p, '$m', 'm')}
+      (local.set $K (f32x4.splat (local.get $m)))
+      ${spanMap(
+        (p) => `(v128.store ${p} (f32x4.sub (v128.load ${p}) (local.get $K)))`,
+        (p) => `(f32.store ${p} (f32.sub (f32.load ${p}) (local.get $m)))`,
+        'w',
+      )}
       ;; CE gets the max back: log Σ e^o = m + log Σ e^(o − m)
       (local.set $CE (f64.add (local.get $CE) (f64.promote_f32 (local.get $m))))`)}
     (call $rowSoftExp (i32.add (local.get $dO) (local.get $row)) (local.get $soft) (local.get $D))
     ${eachSpan('(local.get $row)', `
-      (local.set $sum (f64.const 0)) (local.set $xo (f64.const 0)) (local.set $p (local.get $start))
-      (block $aDone (loop $aLoop (br_if $aDone (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32.load (i32.add (local.get $dO) (local.get $p))))))
-        (local.set $xo (f64.add (local.get $xo) (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $o) (local.get $p))))
-          (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $p)))))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $aLoop)))
-      (local.set $CE (f64.add (local.get $CE) (f64.sub (call $log (local.get $sum)) (local.get $xo))))
-      (local.set $rs (f64.div (f64.const 1) (local.get $sum)))
-      (local.set $p (local.get $start))
-      (block $gDone (loop $gLoop (br_if $gDone (i32.ge_u (local.get $p) (local.get $end)))
-        (f32.store (i32.add (local.get $dO) (local.get $p)) (call $demote (f64.sub
-          (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $dO) (local.get $p)))) (local.get $rs))
-          (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $p)))))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $gLoop)))`, 'n')}
+      ${spanReduce('sum', at('$dO'), '$sum', 'a')}
+      ${spanFold(
+        'sum',
+        (p) => `(f32x4.mul (v128.load ${at('$o')(p)}) (v128.load ${at('$x')(p)}))`,
+        (p) => `(f32.mul (f32.load ${at('$o')(p)}) (f32.load ${at('$x')(p)}))`,
+        '$xo',
+        'x',
+      )}
+      (local.set $CE (f64.add (local.get $CE) (f64.sub (call $log (f64.promote_f32 (local.get $sum))) (f64.promote_f32 (local.get $xo)))))
+      (local.set $rs (f32.div (f32.const 1) (local.get $sum)))
+      (local.set $K (f32x4.splat (local.get $rs)))
+      ${spanMap(
+        (p) => `(v128.store ${at('$dO')(p)} ${ftz(`(f32x4.sub (f32x4.mul (v128.load ${at('$dO')(p)}) (local.get $K)) (v128.load ${at('$x')(p)}))`)})`,
+        (p) => `(local.set $xs (f32.sub (f32.mul (f32.load ${at('$dO')(p)}) (local.get $rs)) (f32.load ${at('$x')(p)})))
+        (f32.store ${at('$dO')(p)} ${ftzLocal('$xs')})`,
+        'g',
+      )}`, 'n')}
     (local.set $b (i32.add (local.get $b) (i32.const 1))) (br $bLoop)))
   (f32.store (local.get $res) (f32.demote_f64 (local.get $G)))
   (f32.store offset=4 (local.get $res) (f32.demote_f64 (local.get $CE))))`;
