@@ -4,7 +4,7 @@ import { initNodeBackend } from '../../../cli/tf-node';
 import { readFileSync } from 'node:fs';
 import { binarySource } from './assemble';
 import os from 'node:os';
-import { productThreads, wasmGemmStatus, wasmKernelsActive } from './install';
+import { SPARSE_PRODUCT, productThreads, wasmGemmStatus, wasmKernelsActive } from './install';
 import { Adam } from '../training';
 import { concatColumns, dense, denseWithOneHot } from '../layers/dense';
 import { batchNormRelu, batchNormReluTf } from '../layers/batch-norm';
@@ -248,6 +248,25 @@ describe('wasm matrix product (relaxed SIMD)', () => {
       const kept = Array.from(m).filter((x) => x > 0).length / m.length;
       expect(kept).toBeGreaterThan(0.45);
       expect(kept).toBeLessThan(0.55);
+    });
+  });
+
+  it('the weight-gradient product regroups the forward product\'s sparse lists to the same numbers as scanning A again', () => {
+    tf.tidy(() => {
+      // zeros by rows, columns and at random, and a nonzero in the last column and row
+      const [M, K, N] = [37, 29, 11];
+      const mask = tf.mul(tf.mul(tf.less(tf.randomUniform([M, K], 0, 1, 'float32', 5), 0.3), tf.less(tf.randomUniform([M, 1], 0, 1, 'float32', 6), 0.8)),
+        tf.less(tf.randomUniform([1, K], 0, 1, 'float32', 7), 0.8));
+      const a = tf.add(tf.mul(rand([M, K]), mask), tf.scatterND([[M - 1, K - 1]], [2.5], [M, K])) as tf.Tensor2D;
+      const w = rand([K, N]);
+      const dy = rand([M, N]);
+      const run = (t: tf.Tensor, transposeA: boolean, b: tf.Tensor) => tf.engine().runKernel(SPARSE_PRODUCT, { a: t, b }, { transposeA }) as tf.Tensor;
+      const forward = run(a, false, w); // keeps a's lists by row
+      const regrouped = run(a, true, dy);
+      const fresh = run(tf.add(a, 0), true, dy); // another tensor: its lists come from a scan
+      expect(Array.from(regrouped.dataSync())).toEqual(Array.from(fresh.dataSync()));
+      expectClose(regrouped, reference(a, dy, true, false));
+      expectClose(forward, reference(a, w, false, false));
     });
   });
 
