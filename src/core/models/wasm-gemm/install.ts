@@ -490,8 +490,10 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
       keep = !byColumn;
     } finally {
       if (keep) keepRowLists(be, a.dataId, list, starts, M, K);
-      else be.wasm._free(list);
-      if (!keep) be.wasm._free(starts);
+      else {
+        be.wasm._free(list);
+        be.wasm._free(starts);
+      }
     }
     clean.add(out.dataId);
     return out;

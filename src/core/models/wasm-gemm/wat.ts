@@ -974,7 +974,8 @@ const SPAN_ACTIVATION = `
 /**
  * Products whose A [M, K] is mostly zeros (the tVAE's encoded input: a value per scalar and a 1 per span,
  * ~20% nonzero). `sparseCompress` lists A's nonzeros as (index, value) pairs grouped by output row — by
- * row of A for A·B, by column of A for Aᵀ·B — with starts[r]..starts[r + 1] the group of row r.
+ * row of A for A·B, by column of A for Aᵀ·B — with starts[r]..starts[r + 1] the group of row r;
+ * `sparseRegroup` builds the by-column lists from the by-row ones (the backward pass after the forward).
  * `sparseProduct` then builds each output row from those entries, 32 columns at a time in 8 accumulators:
  * C[r, :] = act(bias_r + Σ v·B[index, :]), bias_r a vector (biasStride 0) or row r of a matrix (biasStride = row
  * bytes: a dense product's output to add to). A row-scaled axpy per nonzero through memory ran ~6× slower per
