@@ -334,6 +334,16 @@ function spanFold(op: 'max' | 'sum', vec: (p: string) => string, one: (p: string
         (local.set ${into} ${scalar})
         (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $${label}tLoop)))`;
 }
+/** Σ a·b over the current span of two rows (buffers named by their pointer locals). */
+function spanDot(a: string, b: string, into: string, label: string): string {
+  return spanFold(
+    'sum',
+    (p) => `(f32x4.mul (v128.load ${at(a)(p)}) (v128.load ${at(b)(p)}))`,
+    (p) => `(f32.mul (f32.load ${at(a)(p)}) (f32.load ${at(b)(p)}))`,
+    into,
+    label,
+  );
+}
 function spanMap(vec: (p: string) => string, one: (p: string) => string, label: string): string {
   return `(local.set $end4 (i32.add (local.get $start) (i32.and (i32.sub (local.get $end) (local.get $start)) (i32.const -16))))
       (local.set $p (local.get $start))
@@ -438,13 +448,7 @@ const TVAE_RECON = `
     (call $rowSoftExp (i32.add (local.get $dO) (local.get $row)) (local.get $soft) (local.get $D))
     ${eachSpan('(local.get $row)', `
       ${spanReduce('sum', at('$dO'), '$sum', 'a')}
-      ${spanFold(
-        'sum',
-        (p) => `(f32x4.mul (v128.load ${at('$o')(p)}) (v128.load ${at('$x')(p)}))`,
-        (p) => `(f32.mul (f32.load ${at('$o')(p)}) (f32.load ${at('$x')(p)}))`,
-        '$xo',
-        'x',
-      )}
+      ${spanDot('$o', '$x', '$xo', 'x')}
       (local.set $CE (f64.add (local.get $CE) (f64.sub (call $log (f64.promote_f32 (local.get $sum))) (f64.promote_f32 (local.get $xo)))))
       (local.set $rs (f32.div (f32.const 1) (local.get $sum)))
       (local.set $K (f32x4.splat (local.get $rs)))
@@ -892,13 +896,7 @@ const SPAN_ACTIVATION = `
       (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $eLoop)))
     ;; spans: y·(dy − Σ dy·y)/τ
     ${eachSpan('(local.get $row)', `
-      ${spanFold(
-        'sum',
-        (p) => `(f32x4.mul (v128.load ${at('$dy')(p)}) (v128.load ${at('$y')(p)}))`,
-        (p) => `(f32.mul (f32.load ${at('$dy')(p)}) (f32.load ${at('$y')(p)}))`,
-        '$dot',
-        't',
-      )}
+      ${spanDot('$dy', '$y', '$dot', 't')}
       (local.set $K (f32x4.splat (local.get $dot)))
       ${spanMap(
         (p) => `(v128.store ${at('$dx')(p)} ${ftz(`(f32x4.mul (f32x4.mul (v128.load ${at('$y')(p)}) (f32x4.sub (v128.load ${at('$dy')(p)}) (local.get $K))) (local.get $IT))`)})`,
@@ -1007,6 +1005,14 @@ function sparseStrip(nv: number): string {
   return L.join('\n');
 }
 
+/** Group cursors (starts[0..K], each at its group's end) shifted up one slot, so starts[k] is where group k begins. */
+const SHIFT_STARTS = `(local.set $k (local.get $K))
+  (block $sDone (loop $ss (br_if $sDone (i32.eqz (local.get $k)))
+    (local.set $slot (i32.add (local.get $starts) (i32.shl (local.get $k) (i32.const 2))))
+    (i32.store (local.get $slot) (i32.load (i32.sub (local.get $slot) (i32.const 4))))
+    (local.set $k (i32.sub (local.get $k) (i32.const 1))) (br $ss)))
+  (i32.store (local.get $starts) (i32.const 0))`;
+
 const SPARSE = `(func (export "sparseCompress") (param $a i32) (param $M i32) (param $K i32) (param $byColumn i32)
   (param $list i32) (param $starts i32)
   (local $i i32) (local $k i32) (local $K4 i32) (local $q i32) (local $v f32) (local $ar i32) (local $n i32) (local $slot i32) (local $e i32)
@@ -1064,12 +1070,7 @@ const SPARSE = `(func (export "sparseCompress") (param $a i32) (param $M i32) (p
   (if (local.get $byColumn)
     (then
       ;; the cursors now hold each group's end: shift them up one slot so starts[k] is its beginning again
-      (local.set $k (local.get $K))
-      (block $sDone (loop $ss (br_if $sDone (i32.eqz (local.get $k)))
-        (local.set $slot (i32.add (local.get $starts) (i32.shl (local.get $k) (i32.const 2))))
-        (i32.store (local.get $slot) (i32.load (i32.sub (local.get $slot) (i32.const 4))))
-        (local.set $k (i32.sub (local.get $k) (i32.const 1))) (br $ss)))
-      (i32.store (local.get $starts) (i32.const 0)))
+      ${SHIFT_STARTS})
     (else (i32.store (i32.add (local.get $starts) (i32.shl (local.get $M) (i32.const 2))) (local.get $n)))))
 ;; the by-column lists of A from its by-row lists (rowList, rowStarts over M rows): a counting sort on the column,
 ;; rows ascending within a column, so the same lists sparseCompress(byColumn) writes, in O(nonzeros + K)
@@ -1098,12 +1099,7 @@ const SPARSE = `(func (export "sparseCompress") (param $a i32) (param $M i32) (p
       (local.set $e (i32.add (local.get $e) (i32.const 8))) (br $es)))
     (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $rs)))
   ;; the cursors hold each group's end: shift them up one slot
-  (local.set $k (local.get $K))
-  (block $sDone (loop $ss (br_if $sDone (i32.eqz (local.get $k)))
-    (local.set $slot (i32.add (local.get $starts) (i32.shl (local.get $k) (i32.const 2))))
-    (i32.store (local.get $slot) (i32.load (i32.sub (local.get $slot) (i32.const 4))))
-    (local.set $k (i32.sub (local.get $k) (i32.const 1))) (br $ss)))
-  (i32.store (local.get $starts) (i32.const 0)))
+  ${SHIFT_STARTS})
 (func (export "sparseProduct") (param $list i32) (param $starts i32) (param $R i32) (param $b i32) (param $c i32) (param $N i32)
   (param $bias i32) (param $biasStride i32) (param $act i32) (param $alpha f32)
   (local $r i32) (local $e i32) (local $e0 i32) (local $e1 i32) (local $p i32) (local $cr i32) (local $jb i32) (local $rowBytes i32) (local $brow i32)
