@@ -67,7 +67,7 @@ function expectClose(got: tf.Tensor, want: Float64Array): void {
   expect(worst).toBeLessThan(1e-4);
 }
 
-/** tanh, softmax(3), tanh, softmax(6) over 11 columns; `withPair` appends a softmax(2) (13 columns). */
+/** tanh, softmax(3), tanh, softmax(6) over 11 columns; `withPair` appends a softmax(2) (13 columns), `long` a softmax(9). */
 function testLayout(withPair: boolean, long = false): SpanLayout {
   const spans = [
     { start: 0, width: 1, activation: 'tanh' },

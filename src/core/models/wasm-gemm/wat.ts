@@ -312,7 +312,7 @@ function eachSpan(row: string, body: string, label = 's'): string {
 
 /**
  * Over the current span [$start, $end) (byte offsets), four lanes at a time and then the last width mod 4
- * columns one by one (the caller declares $p $end4 i32, $x f32, $acc v128): `spanReduce` leaves the span's
+ * columns one by one (the caller declares $p $end4 i32, $xs f32, $acc v128; spanSubtractMax also $m f32, $K v128): `spanReduce` leaves the span's
  * max or sum of at(p) in `into`; `spanMap` runs vec(p) on each quad and one(p) on each remaining column.
  * Sums are float32 (a span has at most a few dozen columns). pmax skips a NaN; the callers' later steps keep it.
  */
@@ -355,6 +355,16 @@ function spanMap(vec: (p: string) => string, one: (p: string) => string, label: 
         (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $${label}tLoop)))`;
 }
 const at = (base: string) => (p: string) => `(i32.add (local.get ${base}) ${p})`;
+/** In place on a span at absolute addresses: x − the span's max, which is left in $m. */
+function spanSubtractMax(label: string): string {
+  return `${spanReduce('max', (p) => p, '$m', `${label}m`)}
+      (local.set $K (f32x4.splat (local.get $m)))
+      ${spanMap(
+        (p) => `(v128.store ${p} (f32x4.sub (v128.load ${p}) (local.get $K)))`,
+        (p) => `(f32.store ${p} (f32.sub (f32.load ${p}) (local.get $m)))`,
+        `${label}w`,
+      )}`;
+}
 
 /**
  * tVAE reconstruction terms over a batch, with their gradients, in one pass (the tfjs form was ~100 small
@@ -436,13 +446,7 @@ const TVAE_RECON = `
       (local.set $d (i32.add (local.get $d) (i32.const 1))) (br $tLoop)))
     ;; softmax spans: shift by the span max (in dO), exponentiate four lanes at a time, then normalise
     ${eachSpan('(i32.add (local.get $dO) (local.get $row))', `
-      ${spanReduce('max', (p) => p, '$m', 'm')}
-      (local.set $K (f32x4.splat (local.get $m)))
-      ${spanMap(
-        (p) => `(v128.store ${p} (f32x4.sub (v128.load ${p}) (local.get $K)))`,
-        (p) => `(f32.store ${p} (f32.sub (f32.load ${p}) (local.get $m)))`,
-        'w',
-      )}
+      ${spanSubtractMax('r')}
       ;; CE gets the max back: log Σ e^o = m + log Σ e^(o − m)
       (local.set $CE (f64.add (local.get $CE) (f64.promote_f32 (local.get $m))))`)}
     (call $rowSoftExp (i32.add (local.get $dO) (local.get $row)) (local.get $soft) (local.get $D))
@@ -788,45 +792,23 @@ const SPAN_ACTIVATION = `
 (func $hsum4 (param $v v128) (result f32)
   (local.set $v (f32x4.add (local.get $v) (i8x16.shuffle ${lanes(2, 3, 0, 1)} (local.get $v) (local.get $v))))
   (f32x4.extract_lane 0 (f32x4.add (local.get $v) (i8x16.shuffle ${lanes(1, 0, 3, 2)} (local.get $v) (local.get $v)))))
-;; per span of the row at byte offset row in y: subtract the span max (op 0), or scale by 1/sum (op 1); four
-;; lanes at a time, the span's last width mod 4 columns one by one. pmax skips a NaN, but x − m keeps it, and
-;; the sum of op 1 then spreads it over the span (a diverged step still shows).
+;; per span of the row at byte offset row in y: subtract the span max (op 0), or scale by 1/sum (op 1), with
+;; the span helpers. pmax skips a NaN, but x − m keeps it, and the sum of op 1 then spreads it over the span (a
+;; diverged step still shows).
 (func $spanPass (param $y i32) (param $row i32) (param $spans i32) (param $S i32) (param $op i32)
-  (local $s i32) (local $p i32) (local $start i32) (local $end i32) (local $end4 i32) (local $m f32) (local $x f32) (local $acc v128) (local $K v128)
-  (block $sDone (loop $sLoop (br_if $sDone (i32.ge_u (local.get $s) (local.get $S)))
-    (call $rowSpans (local.get $spans) (local.get $s) (i32.add (local.get $y) (local.get $row)))
-    (local.set $end) (local.set $start)
-    (local.set $end4 (i32.add (local.get $start) (i32.and (local.get $end) (i32.const -16))))
-    (local.set $end (i32.add (local.get $start) (local.get $end)))
-    (local.set $acc (if (result v128) (local.get $op) (then ${ZERO}) (else ${splat('-inf')})))
-    (local.set $p (local.get $start))
-    (block $aDone (loop $aLoop (br_if $aDone (i32.ge_u (local.get $p) (local.get $end4)))
-      (local.set $acc (if (result v128) (local.get $op)
-        (then (f32x4.add (local.get $acc) (v128.load (local.get $p))))
-        (else (f32x4.pmax (local.get $acc) (v128.load (local.get $p))))))
-      (local.set $p (i32.add (local.get $p) (i32.const 16))) (br $aLoop)))
-    (local.set $m (if (result f32) (local.get $op) (then (call $hsum4 (local.get $acc))) (else (call $hmax4 (local.get $acc)))))
-    (block $tDone (loop $tLoop (br_if $tDone (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $x (f32.load (local.get $p)))
-      (local.set $m (if (result f32) (local.get $op)
-        (then (f32.add (local.get $m) (local.get $x)))
-        (else (select (local.get $x) (local.get $m) (f32.gt (local.get $x) (local.get $m))))))
-      (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $tLoop)))
-    (if (local.get $op) (then (local.set $m (f32.div (f32.const 1) (local.get $m)))))
-    (local.set $K (f32x4.splat (local.get $m)))
-    (local.set $p (local.get $start))
-    (block $bDone (loop $bLoop (br_if $bDone (i32.ge_u (local.get $p) (local.get $end4)))
-      (v128.store (local.get $p) (if (result v128) (local.get $op)
-        (then ${ftz('(f32x4.mul (v128.load (local.get $p)) (local.get $K))')})
-        (else (f32x4.sub (v128.load (local.get $p)) (local.get $K)))))
-      (local.set $p (i32.add (local.get $p) (i32.const 16))) (br $bLoop)))
-    (block $cDone (loop $cLoop (br_if $cDone (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $x (f32.load (local.get $p)))
-      (f32.store (local.get $p) (if (result f32) (local.get $op)
-        (then (local.set $x (f32.mul (local.get $x) (local.get $m))) ${ftzLocal('$x')})
-        (else (f32.sub (local.get $x) (local.get $m)))))
-      (local.set $p (i32.add (local.get $p) (i32.const 4))) (br $cLoop)))
-    (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $sLoop))))
+  (local $s i32) (local $p i32) (local $start i32) (local $end i32) (local $end4 i32) (local $m f32) (local $xs f32) (local $acc v128) (local $K v128)
+  ${eachSpan('(i32.add (local.get $y) (local.get $row))', `
+    (if (local.get $op)
+      (then
+        ${spanReduce('sum', (p) => p, '$m', 'a')}
+        (local.set $m (f32.div (f32.const 1) (local.get $m)))
+        (local.set $K (f32x4.splat (local.get $m)))
+        ${spanMap(
+          (p) => `(v128.store ${p} ${ftz(`(f32x4.mul (v128.load ${p}) (local.get $K))`)})`,
+          (p) => `(local.set $xs (f32.mul (f32.load ${p}) (local.get $m))) (f32.store ${p} ${ftzLocal('$xs')})`,
+          'b',
+        )})
+      (else ${spanSubtractMax('c')}))`)})
 (func (export "spanActivate") (param $x i32) (param $u i32) (param $mask i32) (param $soft i32) (param $spans i32) (param $S i32)
   (param $B i32) (param $D i32) (param $invTau f32) (param $y i32)
   (local $b i32) (local $d i32) (local $D4 i32) (local $row i32) (local $o i32) (local $p i32) (local $v v128) (local $sm v128) (local $IT v128)
@@ -1005,6 +987,12 @@ function sparseStrip(nv: number): string {
   return L.join('\n');
 }
 
+/** Group sizes in starts[k + 1] turned into prefix sums: starts[k] is where group k begins ($k from 0). */
+const PREFIX_STARTS = `(local.set $k (i32.const 0))
+  (block $pDone (loop $ps (br_if $pDone (i32.ge_u (local.get $k) (local.get $K)))
+    (local.set $slot (i32.add (local.get $starts) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 2))))
+    (i32.store (local.get $slot) (i32.add (i32.load (local.get $slot)) (i32.load (i32.sub (local.get $slot) (i32.const 4)))))
+    (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $ps)))`;
 /** Group cursors (starts[0..K], each at its group's end) shifted up one slot, so starts[k] is where group k begins. */
 const SHIFT_STARTS = `(local.set $k (local.get $K))
   (block $sDone (loop $ss (br_if $sDone (i32.eqz (local.get $k)))
@@ -1031,11 +1019,7 @@ const SPARSE = `(func (export "sparseCompress") (param $a i32) (param $M i32) (p
         (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $ks)))
       (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $cRows)))
     ;; prefix sums: starts[k] = where column k's group begins (used as its fill cursor below)
-    (local.set $k (i32.const 0))
-    (block $pDone (loop $ps (br_if $pDone (i32.ge_u (local.get $k) (local.get $K)))
-      (local.set $slot (i32.add (local.get $starts) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 2))))
-      (i32.store (local.get $slot) (i32.add (i32.load (local.get $slot)) (i32.load (i32.sub (local.get $slot) (i32.const 4)))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $ps)))))
+    ${PREFIX_STARTS}))
   (local.set $i (i32.const 0))
   (block $done (loop $rows (br_if $done (i32.ge_u (local.get $i) (local.get $M)))
     (if (i32.eqz (local.get $byColumn)) (then (i32.store (i32.add (local.get $starts) (i32.shl (local.get $i) (i32.const 2))) (local.get $n))))
@@ -1083,10 +1067,7 @@ const SPARSE = `(func (export "sparseCompress") (param $a i32) (param $M i32) (p
     (local.set $slot (i32.add (local.get $starts) (i32.shl (i32.add (i32.load (local.get $e)) (i32.const 1)) (i32.const 2))))
     (i32.store (local.get $slot) (i32.add (i32.load (local.get $slot)) (i32.const 1)))
     (local.set $e (i32.add (local.get $e) (i32.const 8))) (br $cs)))
-  (block $pDone (loop $ps (br_if $pDone (i32.ge_u (local.get $k) (local.get $K)))
-    (local.set $slot (i32.add (local.get $starts) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 2))))
-    (i32.store (local.get $slot) (i32.add (i32.load (local.get $slot)) (i32.load (i32.sub (local.get $slot) (i32.const 4)))))
-    (local.set $k (i32.add (local.get $k) (i32.const 1))) (br $ps)))
+  ${PREFIX_STARTS}
   (block $rDone (loop $rs (br_if $rDone (i32.ge_u (local.get $i) (local.get $M)))
     (local.set $e (i32.add (local.get $rowList) (i32.shl (i32.load (i32.add (local.get $rowStarts) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 3))))
     (local.set $e1 (i32.add (local.get $rowList) (i32.shl (i32.load (i32.add (local.get $rowStarts) (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))) (i32.const 3))))
