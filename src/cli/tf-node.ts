@@ -4,6 +4,7 @@ import os from 'node:os';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { HelperFactory } from '../core/models/wasm-gemm/parallel';
+import { setReplicaFactory, type ReplicaFactory } from '../core/models/tvae/replica';
 import { initBackend } from '../core/models/backend';
 import type { BackendName, BackendPreference } from '../core/models/types';
 
@@ -38,11 +39,31 @@ function nodeProductHelper(): HelperFactory | undefined {
 }
 
 /**
+ * The tVAE's replica thread (core/models/tvae/replica.ts) as a worker_threads worker running
+ * tvae-replica.ts (through tsx when this file is TypeScript), unref'd so it never keeps the process alive.
+ */
+function nodeReplica(backend: BackendName): ReplicaFactory {
+  const entry = new URL(import.meta.url.endsWith('.ts') ? './tvae-replica.ts' : './tvae-replica.js', import.meta.url).href;
+  const tsx = import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : '';
+  const source =
+    (tsx ? `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })` : `import(${JSON.stringify(entry)})`) +
+    '.catch((e) => { console.error(e); process.exit(1); });';
+  return (init) => {
+    const w = new Worker(source, { eval: true, workerData: { init, backend } });
+    let alive = true;
+    w.on('exit', () => (alive = false));
+    w.on('error', () => (alive = false));
+    w.unref();
+    return { alive: () => alive, terminate: () => void w.terminate() };
+  };
+}
+
+/**
  * Initialise tfjs for Node (CLI, bench, tests): wasm by default, cpu on request or as fallback.
  * The wasm module (Emscripten) installs process 'uncaughtException'/'unhandledRejection' handlers that
  * rethrow with a stack; we remove those it added so CLI errors still print one line and exit.
  */
-export async function initNodeBackend(pref: BackendPreference = 'wasm'): Promise<BackendName> {
+export async function initNodeBackend(pref: BackendPreference = 'wasm', opts: { threads?: number } = {}): Promise<BackendName> {
   // Node 20's V8 has relaxed SIMD behind a flag (Chromium ≥ 114 has it on); Doppel's matrix product needs it.
   v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   const before = {
@@ -52,7 +73,10 @@ export async function initNodeBackend(pref: BackendPreference = 'wasm'): Promise
   const p: BackendPreference = pref === 'webgpu' ? 'webgpu' : pref;
   let name: BackendName;
   try {
-    name = await initBackend(p === 'auto' ? 'wasm' : p, { wasmPaths: wasmDistDir(), productHelper: nodeProductHelper() });
+    name = await initBackend(p === 'auto' ? 'wasm' : p, {
+      wasmPaths: wasmDistDir(),
+      productHelper: opts.threads === 1 ? undefined : nodeProductHelper(),
+    });
   } catch (e) {
     if (pref === 'auto') name = await initBackend('cpu');
     else throw e;
@@ -61,5 +85,9 @@ export async function initNodeBackend(pref: BackendPreference = 'wasm'): Promise
     for (const l of process.listeners('unhandledRejection'))
       if (!before.ur.has(l)) process.removeListener('unhandledRejection', l as (...a: unknown[]) => void);
   }
+  // The tVAE's replica thread: opt-in with DOPPEL_THREADS=2 (bench/README.md: ~1.2× faster, but two 300-epoch
+  // runs of two scored below the one-thread runs of the same seeds, one under the Pair Trends goal).
+  const replicas = opts.threads !== 1 && os.cpus().length >= 2 && process.env.DOPPEL_THREADS === '2';
+  setReplicaFactory(replicas && name !== 'webgpu' ? nodeReplica(name) : null);
   return name;
 }

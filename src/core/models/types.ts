@@ -39,6 +39,8 @@ export interface FitResult {
   diverged?: string;
   backend: BackendName;
   history: TrainProgress[];
+  /** Threads the training steps ran on (the tVAE's replica makes 2); seeds repeat for a given backend and count. */
+  threads?: number;
 }
 
 /** Equality, set or range conditions for conditional sampling ("age>=65", "sex=F", "cp in 1,2"). */

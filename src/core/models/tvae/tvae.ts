@@ -19,8 +19,10 @@ import {
   restore, resumePoint, serialiseWeights, snapshot, splitRows, type NamedVariables,
 } from '../training';
 import { currentBackend } from '../backend';
-import { LATENT, TVAE_RECON, wasmKernelsActive } from '../wasm-gemm/install';
+import { LATENT, TVAE_RECON, pauseProductHelper, wasmKernelsActive } from '../wasm-gemm/install';
 import { outputsToRows } from '../layers/sampling';
+import { TvaeReplicaLink, replicaBuffers, replicaFactory, type ReplicaNetwork, type TvaeReplicaInit } from './replica';
+import type { Span } from '../../transform/types';
 
 export { sampleSoftmax } from '../layers/sampling';
 
@@ -39,6 +41,12 @@ export interface TVAEOptions extends FitOptions {
   earlyStopping?: boolean;
   validationFraction?: number;
   patience?: number;
+  /**
+   * 2: each batch's second half on a replica thread (replica.ts) when the runtime offers one (Node with
+   * DOPPEL_THREADS=2); 1: one thread. Default: 2 for runs of at least REPLICA_MIN_ROWS rows × epochs (the
+   * thread takes ~1 s to start). The count is part of what a seed repeats: halves draw their own noise.
+   */
+  threads?: number;
 }
 
 const DEFAULTS = {
@@ -56,6 +64,11 @@ const DEFAULTS = {
 };
 
 type Resolved = typeof DEFAULTS & TVAEOptions;
+
+/** Rows below which a half-batch is not worth a second thread. */
+const MIN_HALF = 32;
+/** Rows × epochs below which the default is one thread. */
+const REPLICA_MIN_ROWS = 500_000;
 
 /**
  * (Σ (x − tanh o)²/(2σ²) over scalar columns + Σ span cross-entropy) / B in one Doppel wasm kernel that
@@ -137,7 +150,15 @@ export class TVAE implements Generator {
 
   // --- network ---
 
-  private build(encoder: TableEncoder, rng: Rng, withEncoder: boolean): void {
+  /** The network a replica thread trains (replica.ts): weights come from the training thread each step. */
+  static replicaNetwork(init: TvaeReplicaInit): ReplicaNetwork {
+    const m = new TVAE();
+    m.options = { ...DEFAULTS, hidden: init.hidden, latent: init.latent, lossFactor: init.lossFactor };
+    m.build({ width: init.width, spans: init.spans }, new Rng(0), true);
+    return { vars: m.vars, gradients: (x, seed) => gradients(() => m.loss(x, seed), m.vars) };
+  }
+
+  private build(encoder: { width: number; spans: readonly Span[] }, rng: Rng, withEncoder: boolean): void {
     this.disposeVars();
     const { hidden, latent } = this.options;
     const D = encoder.width;
@@ -237,7 +258,10 @@ export class TVAE implements Generator {
     const D = encoder.width;
     const batch = Math.max(1, Math.min(o.batchSize, train.length));
     const steps = Math.ceil(train.length / batch);
-    const buf = new Float32Array(batch * D);
+    let buf: Float32Array = new Float32Array(batch * D);
+    // with a replica, the next batch is encoded while the replica finishes (same order, same numbers)
+    let ahead: Float32Array | null = null;
+    let aheadStep = -1;
     const opt = new Adam(o.learningRate, 0.9, 0.999, o.weightDecay);
     const done = resume ? Math.min(resume.epoch, o.epochs) : 0;
     const clock = new TrainClock(done);
@@ -252,6 +276,18 @@ export class TVAE implements Generator {
     let lowest = Infinity;
     let stoppedEarly = false;
     let epoch = done;
+    // A second thread takes half of every batch (replica.ts) when the runtime offers one.
+    const threads = o.threads ?? (train.length * (o.epochs - done) >= REPLICA_MIN_ROWS ? 2 : 1);
+    const make = threads >= 2 && batch >= 2 * MIN_HALF ? replicaFactory() : null;
+    let link = make
+      ? await TvaeReplicaLink.open(make, {
+          ...replicaBuffers(Object.entries(this.vars).map(([k, v]) => [k, v.size]), batch - Math.ceil(batch / 2), D),
+          width: D, spans: [...encoder.spans], hidden: o.hidden, latent: o.latent, lossFactor: o.lossFactor,
+          variables: Object.entries(this.vars).map(([k, v]) => [k, v.size]), maxRows: batch - Math.ceil(batch / 2),
+        })
+      : null;
+    const usedThreads = link ? 2 : 1;
+    if (usedThreads === 2) pauseProductHelper(true);
     try {
       outer: for (epoch = done + 1; epoch <= o.epochs; epoch++) {
         disposeAll(good);
@@ -267,11 +303,44 @@ export class TVAE implements Generator {
             break outer;
           }
           const rows = train.subarray(s * batch, Math.min(train.length, (s + 1) * batch));
-          encoder.encodeRows(table, rows, encRng, buf);
+          if (aheadStep === s && ahead) [buf, ahead] = [ahead, buf];
+          else encoder.encodeRows(table, rows, encRng, buf);
+          aheadStep = -1;
           const seed = rng.seed();
+          const half = link && rows.length >= 2 * MIN_HALF ? Math.ceil(rows.length / 2) : 0;
+          const seed2 = half ? rng.seed() : 0;
+          if (half) link!.start(this.vars, buf.subarray(half * D, rows.length * D), rows.length - half, seed2);
           const next = tf.tidy(() => {
-            const x = tf.tensor2d(buf.subarray(0, rows.length * D), [rows.length, D]);
-            const { value, grads } = gradients(() => this.loss(x, seed), this.vars);
+            if (!half) {
+              const x = tf.tensor2d(buf.subarray(0, rows.length * D), [rows.length, D]);
+              const { value, grads } = gradients(() => this.loss(x, seed), this.vars);
+              opt.apply(this.vars, grads);
+              this.vars['sigma'].assign(tf.clipByValue(this.vars['sigma'], 0.01, 1));
+              return tf.add(lossSum, tf.mul(value, rows.length));
+            }
+            const n2 = rows.length - half;
+            const x = tf.tensor2d(buf.subarray(0, half * D), [half, D]);
+            const mine = gradients(() => this.loss(x, seed), this.vars);
+            if (s + 1 < steps) {
+              ahead ??= new Float32Array(batch * D);
+              encoder.encodeRows(table, train.subarray((s + 1) * batch, Math.min(train.length, (s + 2) * batch)), encRng, ahead);
+              aheadStep = s + 1;
+            }
+            let theirs = link!.finish();
+            if (!theirs) {
+              // the replica failed or exited: this half here, one thread from now on
+              link!.close();
+              link = null;
+              const x2 = tf.tensor2d(buf.subarray(half * D, rows.length * D), [n2, D]);
+              const g = gradients(() => this.loss(x2, seed2), this.vars);
+              theirs = { value: g.value.dataSync()[0], grads: g.grads };
+            }
+            const w1 = half / rows.length;
+            const w2 = n2 / rows.length;
+            const grads: Record<string, tf.Tensor> = {};
+            for (const k of Object.keys(mine.grads))
+              grads[k] = tf.add(tf.mul(mine.grads[k], w1), tf.mul(tf.reshape(theirs.grads[k], mine.grads[k].shape), w2));
+            const value = tf.add(tf.mul(mine.value, w1), theirs.value * w2);
             opt.apply(this.vars, grads);
             this.vars['sigma'].assign(tf.clipByValue(this.vars['sigma'], 0.01, 1));
             return tf.add(lossSum, tf.mul(value, rows.length));
@@ -306,11 +375,13 @@ export class TVAE implements Generator {
         report(clock.progress(epoch, o.epochs, losses, epoch * train.length));
       }
     } finally {
+      if (usedThreads === 2) pauseProductHelper(false);
+      link?.close();
       disposeAll(good);
       disposeAll(best);
       opt.dispose();
     }
-    return { epochs: Math.min(epoch, o.epochs), stoppedEarly, diverged, backend: currentBackend(), history: clock.history };
+    return { epochs: Math.min(epoch, o.epochs), stoppedEarly, diverged, backend: currentBackend(), history: clock.history, threads: usedThreads };
   }
 
   private validationLoss(table: Table, rows: Int32Array, rng: Rng): number {

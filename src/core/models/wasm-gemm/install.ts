@@ -266,7 +266,7 @@ function product(
 
 function run(p: ProductCall): void {
   const { backend, ex, M, N, K } = p;
-  const parallel = helper !== null && p.batch === 1 && M >= 16 && M * N * K >= PARALLEL_MIN_MACS;
+  const parallel = helper !== null && !helperPaused && p.batch === 1 && M >= 16 && M * N * K >= PARALLEL_MIN_MACS;
   if (!parallel && p.transposeB && p.batch === 1 && !p.bias && M >= 8 && K > 0 && M * (K + N) < N * K) {
     transposedProduct(p);
     return;
@@ -588,6 +588,12 @@ export function wasmKernelsActive(): boolean {
 /** For the benchmark and the UI's backend line. */
 export function wasmGemmStatus(): WasmGemmStatus {
   return status;
+}
+
+let helperPaused = false;
+/** While a generator runs its own second thread (the tVAE's replica), products stay on one thread. */
+export function pauseProductHelper(paused: boolean): void {
+  helperPaused = paused;
 }
 
 /** Threads large products use: 2 with the helper thread, else 1. */
