@@ -22,6 +22,7 @@ import type { TableSchema } from '../src/core/schema/types';
 interface BenchRow {
   model: GeneratorKind;
   backend: string;
+  threads: number;
   epochs: number;
   secondsPerEpoch: number;
   secondsPerEpochAll: number[];
@@ -90,6 +91,8 @@ async function benchOne(model: GeneratorKind, epochs: number, table: Table, sche
   return {
     model,
     backend: result.backend,
+    // training threads (the tVAE's replica makes 2; DOPPEL_THREADS=1 for one); CPU seconds count all of them
+    threads: result.threads ?? 1,
     epochs: result.epochs,
     secondsPerEpoch: median(steady),
     secondsPerEpochAll: epochTimes.map((t) => Math.round(t * 1000) / 1000),
@@ -167,7 +170,7 @@ async function main(): Promise<void> {
       model: r.model,
       runtime: 'node',
       backend: r.backend,
-      threads: '1',
+      threads: String(r.threads),
       epochs: r.epochs,
       secondsPerEpoch: r.secondsPerEpoch,
       cpuSecondsPerEpoch: r.cpuSecondsPerEpoch,
@@ -183,9 +186,9 @@ async function main(): Promise<void> {
     return;
   }
   const fmt = (v: number | null, d = 3) => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(d));
-  const head = ['model', 'backend', 'epochs', 's/epoch', 'cpu s/epoch', 'sample rows/s', 'peak RSS MB', 'tensors MB', 'shapes', 'pairs'];
+  const head = ['model', 'backend', 'threads', 'epochs', 's/epoch', 'cpu s/epoch', 'sample rows/s', 'peak RSS MB', 'tensors MB', 'shapes', 'pairs'];
   const body = rows.map((r) => [
-    r.model, r.backend, String(r.epochs), fmt(r.secondsPerEpoch, 2), fmt(r.cpuSecondsPerEpoch, 2), fmt(r.sampleRowsPerSecond, 0), fmt(r.peakRssMB, 0), fmt(r.peakTensorMB, 1),
+    r.model, r.backend, String(r.threads), String(r.epochs), fmt(r.secondsPerEpoch, 2), fmt(r.cpuSecondsPerEpoch, 2), fmt(r.sampleRowsPerSecond, 0), fmt(r.peakRssMB, 0), fmt(r.peakTensorMB, 1),
     fmt(r.columnShapes), fmt(r.columnPairTrends),
   ]);
   const widths = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j].length)));
