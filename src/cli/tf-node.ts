@@ -20,28 +20,30 @@ export function wasmDistDir(): string {
   }
 }
 
+/** A worker_threads worker running `source`, unref'd so it never keeps the process alive. */
+function nodeThread(source: string, options: { workerData?: unknown } = {}): { worker: Worker; alive: () => boolean } {
+  const worker = new Worker(source, { eval: true, ...options });
+  let alive = true;
+  worker.on('exit', () => (alive = false));
+  worker.on('error', () => (alive = false));
+  worker.unref();
+  return { worker, alive: () => alive };
+}
+
 /**
- * The product helper thread (wasm-gemm/parallel.ts) as a worker_threads worker, unref'd so it never keeps
- * the process alive. Opt-in with DOPPEL_THREADS=2: on this project's 2-core boxes it made CTGAN epochs
- * 10–20% slower for 40% more CPU and tVAE no faster (bench/README.md).
+ * The product helper thread (wasm-gemm/parallel.ts). Opt-in with DOPPEL_THREADS=2: on this project's 2-core
+ * boxes it made CTGAN epochs 10–20% slower for 40% more CPU and tVAE no faster (bench/README.md).
  */
 function nodeProductHelper(): HelperFactory | undefined {
   if (os.cpus().length < 2 || process.env.DOPPEL_THREADS !== '2') return undefined;
   return (source, message) => {
-    const w = new Worker(source, { eval: true });
-    let alive = true;
-    w.on('exit', () => (alive = false));
-    w.on('error', () => (alive = false));
-    w.unref();
-    w.postMessage(message);
-    return { alive: () => alive };
+    const t = nodeThread(source);
+    t.worker.postMessage(message);
+    return { alive: t.alive };
   };
 }
 
-/**
- * The tVAE's replica thread (core/models/tvae/replica.ts) as a worker_threads worker running
- * tvae-replica.ts (through tsx when this file is TypeScript), unref'd so it never keeps the process alive.
- */
+/** The tVAE's replica thread (core/models/tvae/replica.ts) running tvae-replica.ts, through tsx when this file is TypeScript. */
 function nodeReplica(backend: BackendName): ReplicaFactory {
   const entry = new URL(import.meta.url.endsWith('.ts') ? './tvae-replica.ts' : './tvae-replica.js', import.meta.url).href;
   const tsx = import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : '';
@@ -49,12 +51,8 @@ function nodeReplica(backend: BackendName): ReplicaFactory {
     (tsx ? `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })` : `import(${JSON.stringify(entry)})`) +
     '.catch((e) => { console.error(e); process.exit(1); });';
   return (init) => {
-    const w = new Worker(source, { eval: true, workerData: { init, backend } });
-    let alive = true;
-    w.on('exit', () => (alive = false));
-    w.on('error', () => (alive = false));
-    w.unref();
-    return { alive: () => alive, terminate: () => void w.terminate() };
+    const t = nodeThread(source, { workerData: { init, backend } });
+    return { alive: t.alive, terminate: () => void t.worker.terminate() };
   };
 }
 

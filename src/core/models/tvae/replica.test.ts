@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { initNodeBackend } from '../../../cli/tf-node';
 import { TVAE } from './tvae';
-import { TvaeReplicaLink, replicaBuffers, replicaFactory, type ReplicaFactory, type TvaeReplicaInit } from './replica';
+import { TvaeReplicaLink, replicaFactory, replicaInit, type ReplicaFactory, type TvaeReplicaInit } from './replica';
 import { simpleEncoders } from '../encoding';
 import { syntheticTable } from '../test-utils';
 import type { Span } from '../../transform/types';
@@ -16,14 +16,15 @@ beforeAll(async () => {
 });
 
 function init(width: number, spans: Span[], rows: number): TvaeReplicaInit {
-  const probe = TVAE.replicaNetwork({ width, spans, hidden: [16, 16], latent: 8, lossFactor: 2 } as TvaeReplicaInit);
-  const variables = Object.entries(probe.vars).map(([k, v]) => [k, v.size] as [string, number]);
+  const shape = { width, spans, hidden: [16, 16], latent: 8, lossFactor: 2 };
+  const probe = TVAE.replicaNetwork(shape as TvaeReplicaInit);
+  const cfg = replicaInit(probe.vars, shape, rows);
   Object.values(probe.vars).forEach((v) => v.dispose());
-  return { ...replicaBuffers(variables, rows, width), width, spans, hidden: [16, 16], latent: 8, lossFactor: 2, variables, maxRows: rows };
+  return cfg;
 }
 
 describe('tVAE replica thread', () => {
-  it.runIf(twoCpus)("returns this thread's gradients, bit for bit, for the same weights, rows and seed", async () => {
+  it.runIf(twoCpus)("returns this thread's gradients, bit for bit, for the same weights, rows, seed and share", async () => {
     const spans: Span[] = [
       { column: 'a', role: 'scalar', start: 0, width: 1, activation: 'tanh' },
       { column: 'a', role: 'mode', start: 1, width: 3, activation: 'softmax' },
@@ -44,10 +45,10 @@ describe('tVAE replica thread', () => {
       x[i * D + 1 + (i % 3)] = 1;
       x[i * D + 4 + (i % 4)] = 1;
     }
-    link!.start(local.vars, x, rows, 123);
+    link!.start(local.vars, x, rows, 123, 0.4);
     const theirs = link!.finish()!;
     expect(theirs).not.toBeNull();
-    const mine = local.gradients(tf.tensor2d(x, [rows, D]), 123);
+    const mine = local.gradients(tf.tensor2d(x, [rows, D]), 123, 0.4);
     expect(theirs.value).toBe(Math.fround(mine.value.dataSync()[0]));
     for (const k of Object.keys(mine.grads)) expect(Array.from(theirs.grads[k].dataSync())).toEqual(Array.from(mine.grads[k].dataSync()));
     link!.close();

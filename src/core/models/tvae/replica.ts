@@ -52,6 +52,7 @@ const SEED = 3;
 const FAILED = 4; // 1 after an error in the replica
 const READY = 5; // 1 once the replica's backend and network are up
 const VALUE = 6; // the half's loss (float32 bits)
+const SCALE = 7; // the half's share of the batch's rows (float32 bits)
 
 /** Float offsets of the blocks in `data`: weights, gradients, then the rows. */
 function layout(init: Pick<TvaeReplicaInit, 'variables' | 'maxRows' | 'width'>): { params: number; total: number } {
@@ -59,9 +60,24 @@ function layout(init: Pick<TvaeReplicaInit, 'variables' | 'maxRows' | 'width'>):
   return { params, total: 2 * params + init.maxRows * init.width };
 }
 
-export function replicaBuffers(variables: [string, number][], maxRows: number, width: number): { control: SharedArrayBuffer; data: SharedArrayBuffer } {
-  const { total } = layout({ variables, maxRows, width });
-  return { control: new SharedArrayBuffer(64), data: new SharedArrayBuffer(4 * total) };
+/** What of the network a replica needs besides its variables. */
+export interface ReplicaShape {
+  width: number;
+  spans: readonly Span[];
+  hidden: readonly number[];
+  latent: number;
+  lossFactor: number;
+}
+
+/** The shared buffers and shape for a replica of a network with these variables, for up to `maxRows` rows a step. */
+export function replicaInit(vars: Record<string, { size: number }>, shape: ReplicaShape, maxRows: number): TvaeReplicaInit {
+  const variables = Object.entries(vars).map(([k, v]) => [k, v.size] as [string, number]);
+  const { total } = layout({ variables, maxRows, width: shape.width });
+  return {
+    control: new SharedArrayBuffer(64), data: new SharedArrayBuffer(4 * total),
+    width: shape.width, spans: [...shape.spans], hidden: [...shape.hidden], latent: shape.latent, lossFactor: shape.lossFactor,
+    variables, maxRows,
+  };
 }
 
 /** This thread's end of the link. */
@@ -102,8 +118,11 @@ export class TvaeReplicaLink {
     return link;
   }
 
-  /** Send the current weights and `rows` encoded rows; the replica starts on them at once. */
-  start(vars: Record<string, tf.Variable>, x: Float32Array, rows: number, seed: number): void {
+  /**
+   * Send the current weights and `rows` encoded rows; the replica starts on them at once. Its loss and
+   * gradients come back multiplied by `scale` (the half's share of the batch), so the caller only adds.
+   */
+  start(vars: Record<string, tf.Variable>, x: Float32Array, rows: number, seed: number, scale = 1): void {
     let at = 0;
     for (const [name, n] of this.init.variables) {
       this.data.set(vars[name].dataSync() as Float32Array, at);
@@ -112,6 +131,7 @@ export class TvaeReplicaLink {
     this.data.set(x.subarray(0, rows * this.init.width), 2 * this.params);
     this.c[ROWS] = rows;
     this.c[SEED] = seed;
+    this.f[SCALE] = scale;
     Atomics.store(this.c, JOB, ++this.seq);
     Atomics.notify(this.c, JOB);
   }
@@ -143,10 +163,10 @@ export class TvaeReplicaLink {
   }
 }
 
-/** The network the replica trains with: gradients of the mean loss over `x` for weights set from `weights`. */
+/** The network the replica trains with: the mean loss over `x` times `scale`, and its gradients. */
 export interface ReplicaNetwork {
   vars: Record<string, tf.Variable>;
-  gradients(x: tf.Tensor2D, seed: number): { value: tf.Scalar; grads: Record<string, tf.Tensor> };
+  gradients(x: tf.Tensor2D, seed: number, scale: number): { value: tf.Scalar; grads: Record<string, tf.Tensor> };
 }
 
 /**
@@ -176,7 +196,7 @@ export function serveTvaeReplica(init: TvaeReplicaInit, network: ReplicaNetwork)
         }
         const rows = c[ROWS];
         const x = tf.tensor2d(data.subarray(2 * params, 2 * params + rows * init.width), [rows, init.width]);
-        const { value, grads } = network.gradients(x, c[SEED]);
+        const { value, grads } = network.gradients(x, c[SEED], f[SCALE]);
         at = params;
         for (const [name, n] of init.variables) {
           data.set(grads[name].dataSync() as Float32Array, at);

@@ -21,7 +21,7 @@ import {
 import { currentBackend } from '../backend';
 import { LATENT, TVAE_RECON, pauseProductHelper, wasmKernelsActive } from '../wasm-gemm/install';
 import { outputsToRows } from '../layers/sampling';
-import { TvaeReplicaLink, replicaBuffers, replicaFactory, type ReplicaNetwork, type TvaeReplicaInit } from './replica';
+import { TvaeReplicaLink, replicaFactory, replicaInit, type ReplicaNetwork, type TvaeReplicaInit } from './replica';
 import type { Span } from '../../transform/types';
 
 export { sampleSoftmax } from '../layers/sampling';
@@ -155,7 +155,12 @@ export class TVAE implements Generator {
     const m = new TVAE();
     m.options = { ...DEFAULTS, hidden: init.hidden, latent: init.latent, lossFactor: init.lossFactor };
     m.build({ width: init.width, spans: init.spans }, new Rng(0), true);
-    return { vars: m.vars, gradients: (x, seed) => gradients(() => m.loss(x, seed), m.vars) };
+    return { vars: m.vars, gradients: (x, seed, scale) => m.gradients(x, seed, scale) };
+  }
+
+  /** The batch's mean loss times `scale` (a half-batch's share of its batch), with its gradients. */
+  private gradients(x: tf.Tensor2D, seed: number, scale = 1): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
+    return gradients(() => (scale === 1 ? this.loss(x, seed) : tf.mul(this.loss(x, seed), scale)) as tf.Scalar, this.vars);
   }
 
   private build(encoder: { width: number; spans: readonly Span[] }, rng: Rng, withEncoder: boolean): void {
@@ -279,13 +284,8 @@ export class TVAE implements Generator {
     // A second thread takes half of every batch (replica.ts) when the runtime offers one.
     const threads = o.threads ?? (train.length * (o.epochs - done) >= REPLICA_MIN_ROWS ? 2 : 1);
     const make = threads >= 2 && batch >= 2 * MIN_HALF ? replicaFactory() : null;
-    let link = make
-      ? await TvaeReplicaLink.open(make, {
-          ...replicaBuffers(Object.entries(this.vars).map(([k, v]) => [k, v.size]), batch - Math.ceil(batch / 2), D),
-          width: D, spans: [...encoder.spans], hidden: o.hidden, latent: o.latent, lossFactor: o.lossFactor,
-          variables: Object.entries(this.vars).map(([k, v]) => [k, v.size]), maxRows: batch - Math.ceil(batch / 2),
-        })
-      : null;
+    const shape = { width: D, spans: encoder.spans, hidden: o.hidden, latent: o.latent, lossFactor: o.lossFactor };
+    let link = make ? await TvaeReplicaLink.open(make, replicaInit(this.vars, shape, batch - Math.ceil(batch / 2))) : null;
     const usedThreads = link ? 2 : 1;
     if (usedThreads === 2) pauseProductHelper(true);
     try {
@@ -309,41 +309,35 @@ export class TVAE implements Generator {
           const seed = rng.seed();
           const half = link && rows.length >= 2 * MIN_HALF ? Math.ceil(rows.length / 2) : 0;
           const seed2 = half ? rng.seed() : 0;
-          if (half) link!.start(this.vars, buf.subarray(half * D, rows.length * D), rows.length - half, seed2);
+          if (half) link!.start(this.vars, buf.subarray(half * D, rows.length * D), rows.length - half, seed2, 1 - half / rows.length);
           const next = tf.tidy(() => {
-            if (!half) {
-              const x = tf.tensor2d(buf.subarray(0, rows.length * D), [rows.length, D]);
-              const { value, grads } = gradients(() => this.loss(x, seed), this.vars);
-              opt.apply(this.vars, grads);
-              this.vars['sigma'].assign(tf.clipByValue(this.vars['sigma'], 0.01, 1));
-              return tf.add(lossSum, tf.mul(value, rows.length));
+            const batchRows = (from: number, to: number) => tf.tensor2d(buf.subarray(from * D, to * D), [to - from, D]);
+            let step: { value: tf.Tensor; grads: Record<string, tf.Tensor> };
+            if (!half) step = this.gradients(batchRows(0, rows.length), seed);
+            else {
+              // each half's loss is scaled by its share of the rows, so the batch's gradient is their sum
+              const share = half / rows.length;
+              const mine = this.gradients(batchRows(0, half), seed, share);
+              if (s + 1 < steps) {
+                ahead ??= new Float32Array(batch * D);
+                encoder.encodeRows(table, train.subarray((s + 1) * batch, Math.min(train.length, (s + 2) * batch)), encRng, ahead);
+                aheadStep = s + 1;
+              }
+              let theirs = link!.finish();
+              if (!theirs) {
+                // the replica failed or exited: this half here, one thread from now on
+                link!.close();
+                link = null;
+                const g = this.gradients(batchRows(half, rows.length), seed2, 1 - share);
+                theirs = { value: g.value.dataSync()[0], grads: g.grads };
+              }
+              const grads: Record<string, tf.Tensor> = {};
+              for (const [k, g] of Object.entries(mine.grads)) grads[k] = tf.add(g, tf.reshape(theirs.grads[k], g.shape));
+              step = { value: tf.add(mine.value, theirs.value), grads };
             }
-            const n2 = rows.length - half;
-            const x = tf.tensor2d(buf.subarray(0, half * D), [half, D]);
-            const mine = gradients(() => this.loss(x, seed), this.vars);
-            if (s + 1 < steps) {
-              ahead ??= new Float32Array(batch * D);
-              encoder.encodeRows(table, train.subarray((s + 1) * batch, Math.min(train.length, (s + 2) * batch)), encRng, ahead);
-              aheadStep = s + 1;
-            }
-            let theirs = link!.finish();
-            if (!theirs) {
-              // the replica failed or exited: this half here, one thread from now on
-              link!.close();
-              link = null;
-              const x2 = tf.tensor2d(buf.subarray(half * D, rows.length * D), [n2, D]);
-              const g = gradients(() => this.loss(x2, seed2), this.vars);
-              theirs = { value: g.value.dataSync()[0], grads: g.grads };
-            }
-            const w1 = half / rows.length;
-            const w2 = n2 / rows.length;
-            const grads: Record<string, tf.Tensor> = {};
-            for (const k of Object.keys(mine.grads))
-              grads[k] = tf.add(tf.mul(mine.grads[k], w1), tf.mul(tf.reshape(theirs.grads[k], mine.grads[k].shape), w2));
-            const value = tf.add(tf.mul(mine.value, w1), theirs.value * w2);
-            opt.apply(this.vars, grads);
+            opt.apply(this.vars, step.grads);
             this.vars['sigma'].assign(tf.clipByValue(this.vars['sigma'], 0.01, 1));
-            return tf.add(lossSum, tf.mul(value, rows.length));
+            return tf.add(lossSum, tf.mul(step.value, rows.length));
           });
           lossSum.dispose();
           lossSum = next;
