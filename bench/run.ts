@@ -91,7 +91,7 @@ async function benchOne(model: GeneratorKind, epochs: number, table: Table, sche
   return {
     model,
     backend: result.backend,
-    // training threads (2 when the tVAE's replica ran: DOPPEL_THREADS=2); CPU seconds count all of them
+    // training threads (2 when the tVAE's replica ran: the default in Node with two cores); CPU seconds count all of them
     threads: result.threads ?? 1,
     epochs: result.epochs,
     secondsPerEpoch: median(steady),

@@ -83,9 +83,9 @@ export async function initNodeBackend(pref: BackendPreference = 'wasm', opts: { 
     for (const l of process.listeners('unhandledRejection'))
       if (!before.ur.has(l)) process.removeListener('unhandledRejection', l as (...a: unknown[]) => void);
   }
-  // The tVAE's replica thread: opt-in with DOPPEL_THREADS=2 (bench/README.md: ~1.2× faster, but two 300-epoch
-  // runs of two scored below the one-thread runs of the same seeds, one under the Pair Trends goal).
-  const replicas = opts.threads !== 1 && os.cpus().length >= 2 && process.env.DOPPEL_THREADS === '2';
+  // The tVAE's replica thread, on by default with two cores: it gives the same numbers as one thread (tvae.ts
+  // takes every batch as two halves either way). DOPPEL_THREADS=1 turns it off.
+  const replicas = opts.threads !== 1 && os.cpus().length >= 2 && process.env.DOPPEL_THREADS !== '1';
   setReplicaFactory(replicas && name !== 'webgpu' ? nodeReplica(name) : null);
   return name;
 }

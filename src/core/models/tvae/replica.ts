@@ -36,7 +36,7 @@ export interface ReplicaThread {
 export type ReplicaFactory = (init: TvaeReplicaInit) => ReplicaThread;
 
 let factory: ReplicaFactory | null = null;
-/** Set by the runtime's backend setup (Node: DOPPEL_THREADS=2); null for one thread. */
+/** Set by the runtime's backend setup (Node with two or more cores, unless DOPPEL_THREADS=1); null for one thread. */
 export function setReplicaFactory(f: ReplicaFactory | null): void {
   factory = f;
 }
@@ -48,7 +48,7 @@ export function replicaFactory(): ReplicaFactory | null {
 const JOB = 0; // step counter, −1 = stop
 const DONE = 1; // last finished step
 const ROWS = 2;
-const SEED = 3;
+const SEED = 3; // a uint32 in an Int32 slot: read back with >>> 0
 const FAILED = 4; // 1 after an error in the replica
 const READY = 5; // 1 once the replica's backend and network are up
 const VALUE = 6; // the half's loss (float32 bits)
@@ -196,7 +196,7 @@ export function serveTvaeReplica(init: TvaeReplicaInit, network: ReplicaNetwork)
         }
         const rows = c[ROWS];
         const x = tf.tensor2d(data.subarray(2 * params, 2 * params + rows * init.width), [rows, init.width]);
-        const { value, grads } = network.gradients(x, c[SEED], f[SCALE]);
+        const { value, grads } = network.gradients(x, c[SEED] >>> 0, f[SCALE]);
         at = params;
         for (const [name, n] of init.variables) {
           data.set(grads[name].dataSync() as Float32Array, at);

@@ -42,9 +42,9 @@ export interface TVAEOptions extends FitOptions {
   validationFraction?: number;
   patience?: number;
   /**
-   * 2: each batch's second half on a replica thread (replica.ts) when the runtime offers one (Node with
-   * DOPPEL_THREADS=2); 1: one thread. Default: 2 for runs of at least REPLICA_MIN_ROWS rows × epochs (the
-   * thread takes ~1 s to start). The count is part of what a seed repeats: halves draw their own noise.
+   * 2: each batch's second half on a replica thread (replica.ts) when the runtime offers one (Node with two
+   * or more cores); 1: one thread. Default: 2 for runs of at least REPLICA_MIN_ROWS rows × epochs (the
+   * thread takes ~1 s to start). Either way the same numbers: on wasm and cpu a batch is always two halves.
    */
   threads?: number;
 }
@@ -287,6 +287,9 @@ export class TVAE implements Generator {
     const shape = { width: D, spans: encoder.spans, hidden: o.hidden, latent: o.latent, lossFactor: o.lossFactor };
     let link = make ? await TvaeReplicaLink.open(make, replicaInit(this.vars, shape, batch - Math.ceil(batch / 2))) : null;
     const usedThreads = link ? 2 : 1;
+    // On wasm and cpu every batch is taken as two halves, on one thread or two, so the thread count never
+    // changes the numbers. WebGPU keeps whole batches (twice the dispatches would cost more than they save).
+    const halves = currentBackend() !== 'webgpu';
     if (usedThreads === 2) pauseProductHelper(true);
     try {
       outer: for (epoch = done + 1; epoch <= o.epochs; epoch++) {
@@ -307,30 +310,32 @@ export class TVAE implements Generator {
           else encoder.encodeRows(table, rows, encRng, buf);
           aheadStep = -1;
           const seed = rng.seed();
-          const half = link && rows.length >= 2 * MIN_HALF ? Math.ceil(rows.length / 2) : 0;
+          const half = halves && rows.length >= 2 * MIN_HALF ? Math.ceil(rows.length / 2) : 0;
           const seed2 = half ? rng.seed() : 0;
-          if (half) link!.start(this.vars, buf.subarray(half * D, rows.length * D), rows.length - half, seed2, 1 - half / rows.length);
+          // each half's loss is scaled by its share of the rows, so the batch's gradient is their sum
+          const share = half / rows.length;
+          if (half && link) link.start(this.vars, buf.subarray(half * D, rows.length * D), rows.length - half, seed2, 1 - share);
           const next = tf.tidy(() => {
             const batchRows = (from: number, to: number) => tf.tensor2d(buf.subarray(from * D, to * D), [to - from, D]);
             let step: { value: tf.Tensor; grads: Record<string, tf.Tensor> };
             if (!half) step = this.gradients(batchRows(0, rows.length), seed);
             else {
-              // each half's loss is scaled by its share of the rows, so the batch's gradient is their sum
-              const share = half / rows.length;
               const mine = this.gradients(batchRows(0, half), seed, share);
-              if (s + 1 < steps) {
-                ahead ??= new Float32Array(batch * D);
-                encoder.encodeRows(table, train.subarray((s + 1) * batch, Math.min(train.length, (s + 2) * batch)), encRng, ahead);
-                aheadStep = s + 1;
+              let theirs: { value: number | tf.Tensor; grads: Record<string, tf.Tensor> } | null = null;
+              if (link) {
+                if (s + 1 < steps) {
+                  ahead ??= new Float32Array(batch * D);
+                  encoder.encodeRows(table, train.subarray((s + 1) * batch, Math.min(train.length, (s + 2) * batch)), encRng, ahead);
+                  aheadStep = s + 1;
+                }
+                theirs = link.finish();
+                if (!theirs) {
+                  // the replica failed or exited: one thread from now on
+                  link.close();
+                  link = null;
+                }
               }
-              let theirs = link!.finish();
-              if (!theirs) {
-                // the replica failed or exited: this half here, one thread from now on
-                link!.close();
-                link = null;
-                const g = this.gradients(batchRows(half, rows.length), seed2, 1 - share);
-                theirs = { value: g.value.dataSync()[0], grads: g.grads };
-              }
+              theirs ??= this.gradients(batchRows(half, rows.length), seed2, 1 - share);
               const grads: Record<string, tf.Tensor> = {};
               for (const [k, g] of Object.entries(mine.grads)) grads[k] = tf.add(g, tf.reshape(theirs.grads[k], g.shape));
               step = { value: tf.add(mine.value, theirs.value), grads };
