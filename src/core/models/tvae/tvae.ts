@@ -263,6 +263,7 @@ export class TVAE implements Generator {
     const D = encoder.width;
     const batch = Math.max(1, Math.min(o.batchSize, train.length));
     const steps = Math.ceil(train.length / batch);
+    const stepRows = (s: number) => train.subarray(s * batch, Math.min(train.length, (s + 1) * batch));
     let buf: Float32Array = new Float32Array(batch * D);
     // with a replica, the next batch is encoded while the replica finishes (same order, same numbers)
     let ahead: Float32Array | null = null;
@@ -281,15 +282,15 @@ export class TVAE implements Generator {
     let lowest = Infinity;
     let stoppedEarly = false;
     let epoch = done;
-    // A second thread takes half of every batch (replica.ts) when the runtime offers one.
-    const threads = o.threads ?? (train.length * (o.epochs - done) >= REPLICA_MIN_ROWS ? 2 : 1);
-    const make = threads >= 2 && batch >= 2 * MIN_HALF ? replicaFactory() : null;
-    const shape = { width: D, spans: encoder.spans, hidden: o.hidden, latent: o.latent, lossFactor: o.lossFactor };
-    let link = make ? await TvaeReplicaLink.open(make, replicaInit(this.vars, shape, batch - Math.ceil(batch / 2))) : null;
-    const usedThreads = link ? 2 : 1;
     // On wasm and cpu every batch is taken as two halves, on one thread or two, so the thread count never
     // changes the numbers. WebGPU keeps whole batches (twice the dispatches would cost more than they save).
     const halves = currentBackend() !== 'webgpu';
+    // A second thread takes the second half of every batch (replica.ts) when the runtime offers one.
+    const threads = o.threads ?? (train.length * (o.epochs - done) >= REPLICA_MIN_ROWS ? 2 : 1);
+    const make = halves && threads >= 2 && batch >= 2 * MIN_HALF ? replicaFactory() : null;
+    const shape = { width: D, spans: encoder.spans, hidden: o.hidden, latent: o.latent, lossFactor: o.lossFactor };
+    let link = make ? await TvaeReplicaLink.open(make, replicaInit(this.vars, shape, batch - Math.ceil(batch / 2))) : null;
+    const usedThreads = link ? 2 : 1;
     if (usedThreads === 2) pauseProductHelper(true);
     try {
       outer: for (epoch = done + 1; epoch <= o.epochs; epoch++) {
@@ -305,7 +306,7 @@ export class TVAE implements Generator {
             stoppedEarly = true;
             break outer;
           }
-          const rows = train.subarray(s * batch, Math.min(train.length, (s + 1) * batch));
+          const rows = stepRows(s);
           if (aheadStep === s && ahead) [buf, ahead] = [ahead, buf];
           else encoder.encodeRows(table, rows, encRng, buf);
           aheadStep = -1;
@@ -325,7 +326,7 @@ export class TVAE implements Generator {
               if (link) {
                 if (s + 1 < steps) {
                   ahead ??= new Float32Array(batch * D);
-                  encoder.encodeRows(table, train.subarray((s + 1) * batch, Math.min(train.length, (s + 2) * batch)), encRng, ahead);
+                  encoder.encodeRows(table, stepRows(s + 1), encRng, ahead);
                   aheadStep = s + 1;
                 }
                 theirs = link.finish();
