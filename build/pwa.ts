@@ -85,16 +85,27 @@ self.addEventListener('fetch', (event) => {
     (async () => {
       const cache = await caches.open(CACHE);
       const hit = await cache.match(req, { ignoreSearch: true, ignoreVary: true });
-      if (hit) return hit;
+      if (hit) return isolated(hit);
       // Navigations to any path of the app fall back to the cached shell.
       if (req.mode === 'navigate') {
         const shell = await cache.match('./');
-        if (shell) return shell;
+        if (shell) return isolated(shell);
       }
       return fetch(req);
     })(),
   );
 });
+
+// Cross-origin isolation (two training threads) even where the host sends no COOP/COEP: the app's own
+// files, served from this cache, carry the headers (vite.config.ts says why).
+function isolated(res) {
+  if (res.type === 'opaque' || res.status === 0 || res.headers.get('Cross-Origin-Embedder-Policy')) return res;
+  const headers = new Headers(res.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
 `;
 }
 

@@ -5,7 +5,8 @@
 import * as Comlink from 'comlink';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/core/models/backend';
+import { initBackend as initCoreBackend } from '../src/core/models/backend';
+import { offerReplica } from './replica-thread';
 import { createGenerator } from '../src/core/models/registry';
 import type { BackendName, BackendPreference, FitOptions, FitResult, Generator, GeneratorKind, SavedModel, TrainProgress } from '../src/core/models/types';
 import type { TableSchema } from '../src/core/schema/types';
@@ -48,6 +49,8 @@ export interface TrainOutcome {
   stoppedEarly: boolean;
   diverged?: string;
   cancelled: boolean;
+  /** Threads the training steps ran on (2 when the tVAE's replica took half of each batch; same numbers as 1). */
+  threads: number;
   /** Rows trained on and rows held back (indices into the loaded table), when a holdout was kept. */
   trainRows?: Int32Array;
   holdoutRows?: Int32Array;
@@ -100,6 +103,13 @@ export type SidecarRequest = Pick<SidecarInput, 'settings' | 'appVersion' | 'qua
 function conditionsDirect(g: Generator, s: TableSchema, conditions: readonly Condition[]): boolean {
   const c = conditions.length === 1 && conditions[0].op === '=' ? s.columns.find((col) => col.name === conditions[0].column) : undefined;
   return g.kind === 'transformer' || (g.kind === 'ctgan' && !!c && (c.kind === 'categorical' || c.kind === 'boolean'));
+}
+
+/** The backend, and the tVAE's replica thread where this page can run one (cross-origin isolated, 2+ cores). */
+async function initBackend(pref: BackendPreference, opts: { wasmPaths: Record<string, string> }): Promise<BackendName> {
+  const used = await initCoreBackend(pref, opts);
+  offerReplica(used);
+  return used;
 }
 
 const api = {
@@ -267,7 +277,7 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
     await cp?.finish();
     generator = g;
     schema = req.schema;
-    const out: TrainOutcome = { backend: result.backend ?? backend, epochs: result.epochs, stoppedEarly: result.stoppedEarly, cancelled: false };
+    const out: TrainOutcome = { backend: result.backend ?? backend, epochs: result.epochs, stoppedEarly: result.stoppedEarly, cancelled: false, threads: result.threads ?? 1 };
     const receipt = g instanceof LongitudinalGenerator ? g.receipt : ((g as Partial<DpGenerator>).receipt ?? null);
     if (receipt) {
       privacyReceipt = receipt;
@@ -283,7 +293,7 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
     if (ac.signal.aborted) {
       await cp?.finish();
       g.dispose();
-      return { backend, epochs: 0, stoppedEarly: false, cancelled: true };
+      return { backend, epochs: 0, stoppedEarly: false, cancelled: true, threads: 1 };
     }
     g.dispose();
     throw e instanceof Error ? e : new Error(String(e));

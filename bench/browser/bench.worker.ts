@@ -8,6 +8,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { bytesSource, ingest } from '../../src/core/data';
 import { evaluateQuality } from '../../src/core/evaluate';
 import { initBackend } from '../../src/core/models/backend';
+import { offerReplica } from '../../workers/replica-thread';
 import { productThreads, wasmGemmStatus } from '../../src/core/models/wasm-gemm/install';
 import { createGenerator } from '../../src/core/models/registry';
 import type { TrainProgress } from '../../src/core/models/types';
@@ -74,6 +75,7 @@ const api = {
       initBackend(req.backend, { wasmPaths: tfjsWasmPaths() }),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${req.backend} backend did not initialise within 120 s`)), 120_000)),
     ]);
+    offerReplica(backend); // as the app's training worker does
     if (backend === 'wasm')
       env.wasm = {
         multithreadSupport: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
@@ -143,6 +145,7 @@ const api = {
       epochs: result.epochs,
       fullRows: full.numRows,
       trainRows: table.numRows,
+      trainThreads: result.threads ?? 1,
       secondsPerEpochAll: epochTimes.map((x) => Math.round(x * 1000) / 1000),
       ingestSeconds,
       sampleRows: synthetic.numRows,

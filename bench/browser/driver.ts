@@ -206,6 +206,7 @@ async function runCase(url: string, opts: BrowserBenchOptions, model: GeneratorK
           }
         : {}),
       secondsPerEpochAll: r.secondsPerEpochAll,
+      trainThreads: r.trainThreads,
       cpuSecondsPerEpochAll: cpuPerEpoch.map((c) => round(c, 2)),
       sampleRows: r.sampleRows,
       sampleRowsPerSecond: round(r.sampleRows / r.sampleSeconds, 1),

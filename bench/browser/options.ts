@@ -97,6 +97,8 @@ export interface BrowserRow {
   };
   secondsPerEpochAll: number[];
   cpuSecondsPerEpochAll: number[];
+  /** Training threads (2: the tVAE's replica worker on an isolated page). */
+  trainThreads?: number;
   sampleRows: number;
   sampleRowsPerSecond: number;
   /** Peak summed PSS of the Chromium process tree, and its split by process type at that moment. */
@@ -170,7 +172,7 @@ export function browserSummary(rows: BrowserRow[]): SummaryRow[] {
     peakTensorMB: r.peakTensorMB,
     columnShapes: r.columnShapes,
     columnPairTrends: r.columnPairTrends,
-    threads: r.env.wasm ? `${r.env.wasm.threads ?? '?'}${r.env.wasm.multithreadSupport ? ' (mt)' : ''}` : r.env.webgpu ? (r.env.webgpu.isFallbackAdapter ? 'fallback' : 'hw') : '',
+    threads: r.env.wasm ? `${r.trainThreads ?? r.env.wasm.threads ?? '?'}${r.env.wasm.multithreadSupport ? ' (mt)' : ''}` : r.env.webgpu ? (r.env.webgpu.isFallbackAdapter ? 'fallback' : 'hw') : '',
   }));
 }
 

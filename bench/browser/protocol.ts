@@ -59,6 +59,8 @@ export interface CaseResult {
   trainRows: number;
   /** Wall seconds of every epoch, from the generator's own progress clock (inside the worker). */
   secondsPerEpochAll: number[];
+  /** Threads the training steps ran on (2 with the tVAE's replica: isolated pages only). */
+  trainThreads: number;
   ingestSeconds: number;
   sampleRows: number;
   sampleSeconds: number;

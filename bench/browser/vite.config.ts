@@ -46,10 +46,9 @@ export function benchViteConfig(opts: { data: string; outDir: string; isolated: 
       outDir: opts.outDir,
       emptyOutDir: true,
       sourcemap: false,
-      // Threaded wasm (isolated) rebuilds the Emscripten factory from its own source text (Function#toString)
-      // inside each pthread worker; minified, that text names bundle-scope variables the worker lacks
-      // ("e is not defined") and the backend never initialises. So the isolated build is not minified.
-      minify: !opts.isolated,
+      // Minified like the app, isolated or not: initBackend never takes tfjs's threaded wasm build (which
+      // rebuilt its factory from its own source text and broke when minified).
+      minify: true,
       chunkSizeWarningLimit: 8192,
       reportCompressedSize: false,
       rolldownOptions: { checks: { bundlerTimings: false } },

@@ -133,6 +133,8 @@ interface State {
     progress: TrainProgress | null;
     history: LossPoint[];
     backend: BackendName | null;
+    /** Threads the last training ran on (2: the tVAE's replica on a cross-origin-isolated page). */
+    threads?: number;
     message: string | null;
     /** The schema changed after this model was trained. */
     stale: boolean;
@@ -459,6 +461,7 @@ export const useStore = create<State>((set, get) => ({
           ...t,
           status: 'done',
           backend: out.backend,
+          threads: out.threads,
           trainRows: out.trainRows ?? null,
           holdoutRows: out.holdoutRows ?? null,
           receipt: out.receipt ?? null,
@@ -466,7 +469,7 @@ export const useStore = create<State>((set, get) => ({
             ? out.diverged
             : out.stoppedEarly
               ? `Stopped early after ${out.epochs} epochs (validation loss stopped improving).`
-              : `Trained ${out.epochs} epochs on ${out.backend}.`,
+              : `Trained ${out.epochs} epochs on ${out.backend}${out.threads > 1 ? ` (${out.threads} threads)` : ''}.`,
         },
       });
     } catch (e) {

@@ -49,8 +49,10 @@ async function registerWebGPU(): Promise<boolean> {
 /**
  * The product helper thread (wasm-gemm/parallel.ts) as a Blob worker: only inside a worker (it waits with
  * Atomics.wait, which a page's main thread may not) of a cross-origin-isolated page (SharedArrayBuffer).
+ * Opt-in (pass it as `productHelper`), as in Node: on 2 cores it slowed CTGAN; the tVAE's replica is the
+ * second thread the app uses.
  */
-function browserProductHelper(): HelperFactory | undefined {
+export function browserProductHelper(): HelperFactory | undefined {
   const g = globalThis as {
     crossOriginIsolated?: boolean;
     WorkerGlobalScope?: unknown;
@@ -92,10 +94,11 @@ export async function initBackend(
   pref: BackendPreference,
   opts: { wasmPaths?: string | Record<string, string>; productHelper?: HelperFactory } = {},
 ): Promise<BackendName> {
-  const productHelper = opts.productHelper ?? browserProductHelper();
-  // With the helper, tfjs's own threaded wasm build (chosen on isolated pages) is not needed: it sized its
-  // pool at half the cores and failed in a minified bundle (bench/README.md). Read when wasm first loads.
-  if (productHelper) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  const productHelper = opts.productHelper;
+  // Never tfjs's own threaded wasm build (chosen on isolated pages): Doppel's kernels do the products, it
+  // sized its pool at half the cores, failed in a minified bundle and gained nothing on 2 cores
+  // (bench/README.md); the second core goes to the tVAE's replica. Read when wasm first loads.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   // Paths matter only before the wasm module first loads.
   if (opts.wasmPaths && !tf.findBackend('wasm')) setWasmPaths(opts.wasmPaths as string);
   if (pref === 'webgpu') {

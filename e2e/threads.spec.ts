@@ -1,0 +1,61 @@
+/**
+ * Two training threads in the browser: served cross-origin isolated (vite.config.ts's COOP/COEP), the
+ * tVAE's replica worker takes half of every batch; without isolation training runs on one thread. The
+ * seeded synthetic CSV must be the same bytes either way.
+ */
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { dropFile, expectLoaded, foreignRequests, readData, recordRequests } from './helpers';
+
+// The service worker would serve cached responses past the header-stripping route below.
+test.use({ serviceWorkers: 'block' });
+
+const FILE = 'stroke.csv'; // 5,110 rows: 150 epochs on the 80% trained on pass the tVAE's replica threshold (500k rows × epochs)
+
+async function trainAndDownload(page: Page, context: BrowserContext, origin: string) {
+  const urls = recordRequests(context, page);
+  await page.goto('/');
+  await expectLoaded(page, 303, 14);
+  await dropFile(page, FILE, readData(FILE));
+  await expectLoaded(page, 5110, 12);
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('epochs').fill('150');
+  await page.getByTestId('seed').fill('7');
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'done', { timeout: 200_000 });
+  await expect(page.getByTestId('epoch')).toHaveText('150');
+  const threads = (await page.getByTestId('threads-in-use').count()) ? (await page.getByTestId('threads-in-use').textContent())!.trim() : '';
+  await page.getByTestId('rows').fill('500');
+  await page.getByTestId('generate').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  const text = readFileSync((await download.path())!, 'utf8');
+  expect(foreignRequests(urls, origin)).toEqual([]);
+  return { threads, text, isolated: await page.evaluate(() => crossOriginIsolated) };
+}
+
+test('the tVAE trains on two threads when the page is isolated, to the very CSV of one thread', async ({ browser, baseURL }) => {
+  const origin = new URL(baseURL!).origin;
+
+  const two = await browser.newContext({ baseURL, acceptDownloads: true, serviceWorkers: 'block' });
+  const a = await trainAndDownload(await two.newPage(), two, origin);
+  await two.close();
+  expect(a.isolated).toBe(true);
+  expect(a.threads).toBe('· 2 threads');
+
+  // The same app from a host that sends no COOP/COEP: not isolated, one thread.
+  const one = await browser.newContext({ baseURL, acceptDownloads: true, serviceWorkers: 'block' });
+  await one.route('**/*', async (route) => {
+    const res = await route.fetch();
+    const headers = { ...res.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response: res, headers });
+  });
+  const b = await trainAndDownload(await one.newPage(), one, origin);
+  await one.close();
+  expect(b.isolated).toBe(false);
+  expect(b.threads).toBe('');
+
+  expect(a.text.split('\n').length).toBeGreaterThan(500);
+  expect(a.text).toBe(b.text);
+});

@@ -1,0 +1,38 @@
+/**
+ * The browser's tVAE replica factory (core/models/tvae/replica.ts): a module worker running
+ * tvae-replica.worker.ts. Only where it can work — inside a worker (the link waits with Atomics.wait) of a
+ * cross-origin-isolated page (SharedArrayBuffer) with two or more cores, on wasm or cpu. Elsewhere (file://,
+ * a host without COOP/COEP, one core) training runs on one thread and gives the very same numbers.
+ */
+import { setReplicaFactory, type ReplicaFactory } from '../src/core/models/tvae/replica';
+import type { BackendName } from '../src/core/models/types';
+import { tfjsWasmPaths } from '../src/offline/wasm-paths';
+
+function canReplicate(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean; WorkerGlobalScope?: unknown; navigator?: { hardwareConcurrency?: number } };
+  return !!g.crossOriginIsolated && g.WorkerGlobalScope !== undefined && typeof SharedArrayBuffer !== 'undefined' && (g.navigator?.hardwareConcurrency ?? 1) >= 2;
+}
+
+function browserReplica(backend: 'wasm' | 'cpu'): ReplicaFactory {
+  return (init) => {
+    const worker = new Worker(new URL('./tvae-replica.worker.ts', import.meta.url), { type: 'module', name: 'doppel-tvae-replica' });
+    let alive = true;
+    worker.onerror = () => (alive = false);
+    worker.onmessageerror = () => (alive = false);
+    worker.postMessage({ init, backend, wasmPaths: tfjsWasmPaths() });
+    return {
+      alive: () => alive,
+      terminate: () => {
+        alive = false;
+        worker.terminate();
+      },
+    };
+  };
+}
+
+/** After initBackend: offer the tVAE a replica thread when this context can run one. Returns the threads on offer. */
+export function offerReplica(backend: BackendName): 1 | 2 {
+  const ok = backend !== 'webgpu' && !import.meta.env.VITE_SINGLE_FILE && canReplicate();
+  setReplicaFactory(ok ? browserReplica(backend as 'wasm' | 'cpu') : null);
+  return ok ? 2 : 1;
+}
