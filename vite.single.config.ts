@@ -5,6 +5,7 @@
  * by hash in the CSP. Workers are classic (iife) here: a page opened from file:// has an opaque origin,
  * and Chromium refuses a *module* worker from its blob: URL (same-origin fetch), but runs a classic one.
  */
+import { fileURLToPath } from 'node:url';
 import { defineConfig, mergeConfig, type ConfigEnv, type PluginOption, type UserConfig } from 'vite';
 import { viteSingleFile } from 'vite-plugin-singlefile';
 import base from './vite.config';
@@ -29,6 +30,8 @@ export default defineConfig(async (env: ConfigEnv) => {
     base: './',
     publicDir: false,
     define: { 'import.meta.env.VITE_SINGLE_FILE': JSON.stringify('1') },
+    // file:// is never cross-origin isolated: no tVAE replica worker to bundle (it would be a second file).
+    resolve: { alias: [{ find: /^\.\/replica-thread$/, replacement: fileURLToPath(new URL('./workers/replica-thread.single.ts', import.meta.url)) }] },
     plugins: [
       noEvalPlugin(),
       inlineWorkersPlugin(),

@@ -13,6 +13,7 @@ import type { Table } from 'apache-arrow';
 import { flag, numberFlag, parseArgs } from '../src/cli/args';
 import { loadCsv } from '../src/cli/commands/profile';
 import { initNodeBackend } from '../src/cli/tf-node';
+import { hostSpeed, type HostSpeed } from './host-speed';
 import { createGenerator } from '../src/core/models/registry';
 import { productThreads, wasmGemmStatus } from '../src/core/models/wasm-gemm/install';
 import { BROWSER_SWITCHES, browserOptions, browserSummary, formatTable, type BrowserRecord, type SummaryRow } from './browser/options';
@@ -125,6 +126,8 @@ async function main(): Promise<void> {
   const backend = await initNodeBackend((flag(args, 'backend') ?? 'wasm') as BackendPreference);
   const { table, schema } = await loadCsv(data);
   process.stderr.write(`bench (${mode}): ${path.basename(data)} ${table.numRows} rows × ${schema.columns.length} columns on ${backend}\n`);
+  const speed: HostSpeed[] = [hostSpeed()];
+  process.stderr.write(`  host: products ${speed[0].productGflops} GFLOP/s, scalar ${speed[0].scalarMops} M op/s (${speed[0].cpuModel})\n`);
   const rows: BenchRow[] = [];
   for (const model of models) {
     const epochs = epochsFlag ?? defaultEpochs[mode][model];
@@ -136,6 +139,7 @@ async function main(): Promise<void> {
   }
   // At the end of the Node runs (the browser record keeps its own).
   const loadAverage = (await import('node:os')).loadavg();
+  speed.push(hostSpeed());
   let browser: BrowserRecord | null = null;
   if (withBrowser) {
     try {
@@ -160,6 +164,8 @@ async function main(): Promise<void> {
     productThreads: productThreads(),
     cpus: (await import('node:os')).cpus().length,
     loadAverage,
+    // The host's speed before and after the runs (bench/host-speed.ts): compare s/epoch across days with it.
+    hostSpeed: speed,
     results: rows,
     reference: { note: "SDV's PyTorch on a 2-core CI-class machine, one thread", tvaeSecondsPerEpoch: 0.7, ctganSecondsPerEpoch: [4.4, 5.3] },
     ...(withBrowser ? { browser } : {}),
@@ -194,6 +200,7 @@ async function main(): Promise<void> {
   const widths = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j].length)));
   const line = (cells: string[]) => cells.map((c, j) => c.padEnd(widths[j])).join('  ');
   process.stdout.write([line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n');
+  process.stdout.write(`host: products ${speed.map((h) => h.productGflops).join(' → ')} GFLOP/s, scalar ${speed.map((h) => h.scalarMops).join(' → ')} M op/s\n`);
   process.stdout.write(`written ${path.relative(process.cwd(), file)}\n`);
 }
 

@@ -7,8 +7,16 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { dropFile, expectLoaded, foreignRequests, readData, recordRequests } from './helpers';
 
-// The service worker would serve cached responses past the header-stripping route below.
-test.use({ serviceWorkers: 'block' });
+/** A host that sends no COOP/COEP: every response of this context loses them. */
+async function stripIsolationHeaders(context: BrowserContext): Promise<void> {
+  await context.route('**/*', async (route) => {
+    const res = await route.fetch();
+    const headers = { ...res.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response: res, headers });
+  });
+}
 
 const FILE = 'stroke.csv'; // 5,110 rows: 150 epochs on the 80% trained on pass the tVAE's replica threshold (500k rows × epochs)
 
@@ -43,14 +51,9 @@ test('the tVAE trains on two threads when the page is isolated, to the very CSV 
   expect(a.threads).toBe('· 2 threads');
 
   // The same app from a host that sends no COOP/COEP: not isolated, one thread.
+  // (Service workers blocked: theirs would add the headers back, see the next test.)
   const one = await browser.newContext({ baseURL, acceptDownloads: true, serviceWorkers: 'block' });
-  await one.route('**/*', async (route) => {
-    const res = await route.fetch();
-    const headers = { ...res.headers() };
-    delete headers['cross-origin-opener-policy'];
-    delete headers['cross-origin-embedder-policy'];
-    await route.fulfill({ response: res, headers });
-  });
+  await stripIsolationHeaders(one);
   const b = await trainAndDownload(await one.newPage(), one, origin);
   await one.close();
   expect(b.isolated).toBe(false);
@@ -58,4 +61,29 @@ test('the tVAE trains on two threads when the page is isolated, to the very CSV 
 
   expect(a.text.split('\n').length).toBeGreaterThan(500);
   expect(a.text).toBe(b.text);
+});
+
+test('on a host without COOP/COEP the service worker makes the page isolated from the second visit', async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL });
+  await stripIsolationHeaders(context);
+  const page = await context.newPage();
+  await page.goto('/');
+  await expectLoaded(page, 303, 14);
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+  });
+  await page.reload();
+  await expectLoaded(page, 303, 14);
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  // The training worker (served by the service worker too) is isolated as well: two threads on offer.
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await page.getByTestId('epochs').fill('2');
+  await page.getByTestId('train').click();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  const trainWorker = page.workers().find((w) => w.url().includes('train.worker'));
+  expect(trainWorker, 'the training worker').toBeTruthy();
+  expect(await trainWorker!.evaluate(() => crossOriginIsolated && typeof SharedArrayBuffer === 'function')).toBe(true);
+  await context.close();
 });

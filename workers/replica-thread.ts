@@ -2,7 +2,8 @@
  * The browser's tVAE replica factory (core/models/tvae/replica.ts): a module worker running
  * tvae-replica.worker.ts. Only where it can work — inside a worker (the link waits with Atomics.wait) of a
  * cross-origin-isolated page (SharedArrayBuffer) with two or more cores, on wasm or cpu. Elsewhere (file://,
- * a host without COOP/COEP, one core) training runs on one thread and gives the very same numbers.
+ * a host without COOP/COEP, one core) training runs on one thread and gives the very same numbers. The
+ * single-file build uses replica-thread.single.ts instead (file:// is never isolated).
  */
 import { setReplicaFactory, type ReplicaFactory } from '../src/core/models/tvae/replica';
 import type { BackendName } from '../src/core/models/types';
@@ -32,7 +33,7 @@ function browserReplica(backend: 'wasm' | 'cpu'): ReplicaFactory {
 
 /** After initBackend: offer the tVAE a replica thread when this context can run one. Returns the threads on offer. */
 export function offerReplica(backend: BackendName): 1 | 2 {
-  const ok = backend !== 'webgpu' && !import.meta.env.VITE_SINGLE_FILE && canReplicate();
+  const ok = backend !== 'webgpu' && canReplicate();
   setReplicaFactory(ok ? browserReplica(backend as 'wasm' | 'cpu') : null);
   return ok ? 2 : 1;
 }
