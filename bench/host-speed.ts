@@ -17,7 +17,12 @@ export interface HostSpeed {
 function productGflops(seconds: number): number {
   const a = tf.randomUniform([500, 256], -1, 1, 'float32', 1) as tf.Tensor2D;
   const b = tf.randomUniform([256, 256], -1, 1, 'float32', 2) as tf.Tensor2D;
-  const once = () => tf.tidy(() => tf.matMul(a, b).dataSync());
+  // Read the result outside the tidy (a tidy walks a returned typed array value by value).
+  const once = () => {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  };
   for (let i = 0; i < 5; i++) once();
   let n = 0;
   const t0 = performance.now();

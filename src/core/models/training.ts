@@ -136,6 +136,19 @@ export function restore(vars: NamedVariables, snap: Record<string, tf.Tensor>): 
   for (const [n, v] of Object.entries(vars)) if (snap[n]) v.assign(snap[n]);
 }
 
+/**
+ * f's tensor, computed in a tidy, as values. Not `tidy(() => t.dataSync())`: tidy looks for tensors in what
+ * its function returns, and walks a typed array value by value (~20 ms for 128k values, measured).
+ */
+export function readTidy(f: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(f);
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 export function disposeAll(x: Record<string, tf.Tensor> | null | undefined): void {
   if (x) for (const t of Object.values(x)) t.dispose();
 }

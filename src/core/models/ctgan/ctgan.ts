@@ -19,7 +19,7 @@ import { outputsToRows } from '../layers/sampling';
 import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
 import {
   Adam, TrainClock, Yielder, assignWeights, base64ToFloats, disposeAll, divergedMessage, floatsToBase64, gradients, jsonOptions,
-  restore, resumePoint, serialiseWeights, snapshot, type NamedVariables,
+  readTidy, restore, resumePoint, serialiseWeights, snapshot, type NamedVariables,
 } from '../training';
 import { currentBackend } from '../backend';
 import { ConditionalVector, type CondBatch } from './conditional-vector';
@@ -429,9 +429,9 @@ export class CTGAN implements Generator {
       const z = new Float32Array(c * noise);
       for (let i = 0; i < z.length; i++) z[i] = rng.normal();
       const cb = cv.empty ? null : fixed ? cv.fixed(c, fixed.c, fixed.k) : cv.sampleOriginal(c, rng);
-      const out = tf.tidy(() => {
+      const out = readTidy(() => {
         const cond = cb && C ? tf.tensor2d(cb.cond, [c, C]) : null;
-        return this.generate(tf.tensor2d(z, [c, noise]), cond).dataSync() as Float32Array;
+        return this.generate(tf.tensor2d(z, [c, noise]), cond);
       });
       const rows = outputsToRows(out, c, D, encoder.spans, rng);
       if (fixed) {

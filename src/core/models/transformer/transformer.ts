@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Table } from 'apache-arrow';
 import type { FitOptions, FitResult, Generator, SavedModel, SampleOptions, TrainProgress } from '../types';
-import { resumePoint } from '../training';
+import { readTidy, resumePoint } from '../training';
 import { trainableColumns, type TableSchema } from '../../schema/types';
 import { Rng } from '../../util/random';
 import { labelVector, numberVector, readRawColumn, tableFromColumns, textVector } from '../../sample/arrow';
@@ -329,7 +329,7 @@ export class TabularTransformer implements Generator {
           const prevT = tf.tensor1d(stepPrev, 'int32');
           const h = forwardStep(this.params!, cfg, cache, prevT, colIn[t], colOut[t]);
           prevT.dispose();
-          if (fixed < 0) logits = tf.tidy(() => oneColumnLogits(this.params!, cfg, h, c, K).dataSync() as Float32Array);
+          if (fixed < 0) logits = readTidy(() => oneColumnLogits(this.params!, cfg, h, c, K));
           h.dispose();
           const probs = new Float64Array(K);
           const idx = Array.from({ length: K }, (_, k) => k);

@@ -16,7 +16,7 @@ import { randomNormal } from '../layers/random';
 import { restoreEncoder, savedSchema, trainingEncoder, type EncoderFactory } from '../encoding';
 import {
   Adam, EarlyStopping, TrainClock, Yielder, assignWeights, disposeAll, divergedMessage, gradients, jsonOptions, lossExploded,
-  restore, resumePoint, serialiseWeights, snapshot, splitRows, type NamedVariables,
+  readTidy, restore, resumePoint, serialiseWeights, snapshot, splitRows, type NamedVariables,
 } from '../training';
 import { currentBackend } from '../backend';
 import { LATENT, TVAE_RECON, pauseProductHelper, wasmKernelsActive } from '../wasm-gemm/install';
@@ -415,7 +415,7 @@ export class TVAE implements Generator {
       const c = Math.min(chunk, n - done);
       const z = new Float32Array(c * latent);
       for (let i = 0; i < z.length; i++) z[i] = rng.normal();
-      const out = tf.tidy(() => this.decode(tf.tensor2d(z, [c, latent])).dataSync() as Float32Array);
+      const out = readTidy(() => this.decode(tf.tensor2d(z, [c, latent])));
       const rows = outputsToRows(out, c, D, spans, rng, this.options.sampleNoise ? sigma : undefined);
       tables.push(encoder.decode(rows, c, rng));
       done += c;
