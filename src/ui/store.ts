@@ -426,7 +426,7 @@ export const useStore = create<State>((set, get) => ({
       for (const [k, v] of Object.entries(p.losses)) if (Number.isFinite(v)) point[k] = v;
       const t = get().train;
       if (t.status !== 'starting' && t.status !== 'training') return; // a late message after Cancel
-      set({ train: { ...t, status: 'training', progress: p, backend: p.backend, history: [...t.history, point] } });
+      set({ train: { ...t, status: 'training', progress: p, backend: p.backend, threads: p.threads ?? t.threads, history: [...t.history, point] } });
     });
     try {
       // Copy, not transfer: the page keeps its bytes for the report and for retraining.

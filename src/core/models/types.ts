@@ -30,6 +30,8 @@ export interface TrainProgress {
   etaMs: number;
   backend: BackendName;
   rowsSeen?: number;
+  /** Threads the steps run on now (the tVAE: 2 while its replica takes half of each batch). */
+  threads?: number;
 }
 
 export interface FitResult {

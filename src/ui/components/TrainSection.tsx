@@ -211,7 +211,7 @@ export function TrainSection() {
         )}
         <span className="muted" aria-live="polite">
           Backend in use: <strong data-testid="backend-in-use">{train.backend ?? (busy ? 'starting…' : '—')}</strong>
-          {!busy && (train.threads ?? 1) > 1 && <span data-testid="threads-in-use"> · {train.threads} threads</span>}
+          {(train.threads ?? 1) > 1 && <span data-testid="threads-in-use"> · {train.threads} threads</span>}
         </span>
       </div>
       {(busy || p) && (

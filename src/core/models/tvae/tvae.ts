@@ -364,7 +364,7 @@ export class TVAE implements Generator {
           losses.validation = val;
           const { improved, stop } = stopper.update(epoch, val);
           if (improved) { disposeAll(best); best = snapshot(this.vars); }
-          report(clock.progress(epoch, o.epochs, losses, epoch * train.length));
+          report({ ...clock.progress(epoch, o.epochs, losses, epoch * train.length), threads: link ? 2 : 1 });
           if (stop) {
             stoppedEarly = true;
             if (best) restore(this.vars, best);
@@ -372,7 +372,7 @@ export class TVAE implements Generator {
           }
           continue;
         }
-        report(clock.progress(epoch, o.epochs, losses, epoch * train.length));
+        report({ ...clock.progress(epoch, o.epochs, losses, epoch * train.length), threads: link ? 2 : 1 });
       }
     } finally {
       if (usedThreads === 2) pauseProductHelper(false);
