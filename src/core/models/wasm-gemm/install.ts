@@ -596,7 +596,7 @@ export function pauseProductHelper(paused: boolean): void {
   helperPaused = paused;
 }
 
-/** Threads large products use: 2 with the helper thread, else 1. */
+/** Threads large products use now: 2 with the helper thread (unless the tVAE's replica has paused it), else 1. */
 export function productThreads(): number {
-  return status === 'active' && helper ? 2 : 1;
+  return status === 'active' && helper && !helperPaused ? 2 : 1;
 }
