@@ -99,4 +99,16 @@ describe('tVAE replica thread', () => {
       setReplicaFactory(saved);
     }
   });
+
+  it('stops waiting for a replica that never gets ready when training is cancelled', async () => {
+    let terminated = false;
+    const stuck: ReplicaFactory = () => ({ alive: () => true, terminate: () => void (terminated = true) });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    const started = Date.now();
+    const link = await TvaeReplicaLink.open(stuck, init(8, [{ column: 'b', role: 'category', start: 0, width: 8, activation: 'softmax' }] as Span[], 10), 60_000, ac.signal);
+    expect(link).toBeNull();
+    expect(terminated).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });

@@ -98,8 +98,8 @@ export class TvaeReplicaLink {
     this.params = layout(init).params;
   }
 
-  /** Start a replica and wait until it is ready (null if it fails or takes over `timeoutMs`). */
-  static async open(make: ReplicaFactory, init: TvaeReplicaInit, timeoutMs = 60_000): Promise<TvaeReplicaLink | null> {
+  /** Start a replica and wait until it is ready (null if it fails, takes over `timeoutMs` or `signal` aborts). */
+  static async open(make: ReplicaFactory, init: TvaeReplicaInit, timeoutMs = 60_000, signal?: AbortSignal): Promise<TvaeReplicaLink | null> {
     let thread: ReplicaThread;
     try {
       thread = make(init);
@@ -109,7 +109,7 @@ export class TvaeReplicaLink {
     const link = new TvaeReplicaLink(init, thread);
     const started = Date.now();
     while (Atomics.load(link.c, READY) !== 1) {
-      if (Atomics.load(link.c, FAILED) || !thread.alive() || Date.now() - started > timeoutMs) {
+      if (Atomics.load(link.c, FAILED) || !thread.alive() || Date.now() - started > timeoutMs || signal?.aborted) {
         thread.terminate();
         return null;
       }

@@ -289,7 +289,7 @@ export class TVAE implements Generator {
     const threads = o.threads ?? (train.length * (o.epochs - done) >= REPLICA_MIN_ROWS ? 2 : 1);
     const make = halves && threads >= 2 && batch >= 2 * MIN_HALF ? replicaFactory() : null;
     const shape = { width: D, spans: encoder.spans, hidden: o.hidden, latent: o.latent, lossFactor: o.lossFactor };
-    let link = make ? await TvaeReplicaLink.open(make, replicaInit(this.vars, shape, batch - Math.ceil(batch / 2))) : null;
+    let link = make ? await TvaeReplicaLink.open(make, replicaInit(this.vars, shape, batch - Math.ceil(batch / 2)), 60_000, signal) : null;
     const usedThreads = link ? 2 : 1;
     if (usedThreads === 2) pauseProductHelper(true);
     try {
