@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Span } from '../../transform/types';
+import { heapFloats } from '../wasm-gemm/install';
 
 /** What a replica thread needs to build the network (no rows, no encoder). */
 export interface TvaeReplicaInit {
@@ -125,7 +126,8 @@ export class TvaeReplicaLink {
   start(vars: Record<string, tf.Variable>, x: Float32Array, rows: number, seed: number, scale = 1): void {
     let at = 0;
     for (const [name, n] of this.init.variables) {
-      this.data.set(vars[name].dataSync() as Float32Array, at);
+      const v = vars[name];
+      this.data.set(heapFloats(v) ?? (v.dataSync() as Float32Array), at);
       at += n;
     }
     this.data.set(x.subarray(0, rows * this.init.width), 2 * this.params);
@@ -148,9 +150,11 @@ export class TvaeReplicaLink {
     }
     if (Atomics.load(this.c, FAILED)) return null;
     const grads: Record<string, tf.Tensor> = {};
+    // wasm copies a tensor's values into its heap at once; cpu keeps the array, so it gets a copy of its own
+    const inPlace = tf.getBackend() === 'wasm';
     let at = this.params;
     for (const [name, n] of this.init.variables) {
-      grads[name] = tf.tensor(this.data.slice(at, at + n));
+      grads[name] = tf.tensor(inPlace ? this.data.subarray(at, at + n) : this.data.slice(at, at + n));
       at += n;
     }
     return { value: this.f[VALUE], grads };
@@ -181,6 +185,8 @@ export function serveTvaeReplica(init: TvaeReplicaInit, network: ReplicaNetwork)
   const shapes = Object.fromEntries(Object.entries(network.vars).map(([k, v]) => [k, v.shape]));
   Atomics.store(c, READY, 1);
   let seen = 0;
+  // After the first step's assign the variables own their data, so later steps write the weights in place.
+  let own = false;
   for (;;) {
     Atomics.wait(c, JOB, seen);
     const job = Atomics.load(c, JOB);
@@ -191,15 +197,20 @@ export function serveTvaeReplica(init: TvaeReplicaInit, network: ReplicaNetwork)
       tf.tidy(() => {
         let at = 0;
         for (const [name, n] of init.variables) {
-          network.vars[name].assign(tf.tensor(data.subarray(at, at + n), shapes[name]));
+          const v = network.vars[name];
+          const heap = own ? heapFloats(v) : null;
+          if (heap) heap.set(data.subarray(at, at + n));
+          else v.assign(tf.tensor(data.subarray(at, at + n), shapes[name]));
           at += n;
         }
+        own = true;
         const rows = c[ROWS];
         const x = tf.tensor2d(data.subarray(2 * params, 2 * params + rows * init.width), [rows, init.width]);
         const { value, grads } = network.gradients(x, c[SEED] >>> 0, f[SCALE]);
         at = params;
         for (const [name, n] of init.variables) {
-          data.set(grads[name].dataSync() as Float32Array, at);
+          const g = grads[name];
+          data.set(heapFloats(g) ?? (g.dataSync() as Float32Array), at);
           at += n;
         }
         f[VALUE] = value.dataSync()[0];

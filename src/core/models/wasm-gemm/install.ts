@@ -585,6 +585,18 @@ export function wasmKernelsActive(): boolean {
   return status === 'active' && tf.getBackend() === 'wasm';
 }
 
+/**
+ * A float32 tensor's values in place in the wasm backend's heap (null on other backends), to read or overwrite
+ * without dataSync's extra copy. Overwrite only data that no other live tensor shares.
+ */
+export function heapFloats(t: tf.Tensor): Float32Array | null {
+  if (tf.getBackend() !== 'wasm' || t.dtype !== 'float32') return null;
+  const b = tf.backend() as unknown as Partial<WasmBackendLike>;
+  const memory = b.wasm?.asm?.memory;
+  const d = b.dataIdMap?.get(t.dataId);
+  return memory && d ? new Float32Array(memory.buffer, d.memoryOffset, t.size) : null;
+}
+
 /** For the benchmark and the UI's backend line. */
 export function wasmGemmStatus(): WasmGemmStatus {
   return status;
