@@ -19,7 +19,7 @@ export interface CaseRequest {
 }
 
 export interface WasmInfo {
-  /** tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'): false unless the page is cross-origin isolated. */
+  /** tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'): false since initBackend never takes tfjs's threaded build (earlier records: true when isolated). */
   multithreadSupport: boolean;
   simdSupport: boolean;
   /**

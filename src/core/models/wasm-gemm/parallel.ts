@@ -7,8 +7,8 @@
  * Doppel's kernel module instantiated on that memory, and its rows of C are copied back.
  * Synchronisation is two Atomics counters; the helper sleeps in Atomics.wait between products.
  *
- * Where it runs: Node with DOPPEL_THREADS=2 (worker_threads) and workers of a cross-origin-isolated page
- * (SharedArrayBuffer; the app is not served isolated). Opt-in because on this project's 2-core boxes it
+ * Where it runs: Node with DOPPEL_THREADS=2 (worker_threads) and, when passed to initBackend, workers of a
+ * cross-origin-isolated page (SharedArrayBuffer). Opt-in because on this project's 2-core boxes it
  * did not pay: CTGAN epochs 10–20% slower for 40% more CPU, tVAE no faster (bench/README.md). The thread
  * is created by the caller (HelperFactory), so this file stays free of Node and DOM imports.
  */
