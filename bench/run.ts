@@ -93,7 +93,8 @@ async function benchOne(model: GeneratorKind, epochs: number, table: Table, sche
     model,
     backend: result.backend,
     // training threads (2 when the tVAE's replica ran: the default in Node with two cores); CPU seconds count all of them
-    threads: result.threads ?? 1,
+    // (or the product helper's 2 for CTGAN and the transformer, when it ran: products use it while it is faster)
+    threads: Math.max(result.threads ?? 1, productThreads()),
     epochs: result.epochs,
     secondsPerEpoch: median(steady),
     secondsPerEpochAll: epochTimes.map((t) => Math.round(t * 1000) / 1000),

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { bytesSource, ingest } from '../../src/core/data';
 import { evaluateQuality } from '../../src/core/evaluate';
-import { initBackend } from '../../src/core/models/backend';
+import { browserProductHelper, initBackend } from '../../src/core/models/backend';
 import { offerReplica } from '../../workers/replica-thread';
 import { productThreads, wasmGemmStatus } from '../../src/core/models/wasm-gemm/install';
 import { createGenerator } from '../../src/core/models/registry';
@@ -72,7 +72,7 @@ const api = {
     if (req.backend === 'webgpu') env.webgpu = await webgpuInfo();
     // A pthread worker that dies during wasm init leaves initBackend pending forever: fail instead.
     const backend = await Promise.race([
-      initBackend(req.backend, { wasmPaths: tfjsWasmPaths() }),
+      initBackend(req.backend, { wasmPaths: tfjsWasmPaths(), productHelper: browserProductHelper() }), // as the app's training worker
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${req.backend} backend did not initialise within 120 s`)), 120_000)),
     ]);
     offerReplica(backend); // as the app's training worker does

@@ -172,7 +172,7 @@ export function browserSummary(rows: BrowserRow[]): SummaryRow[] {
     peakTensorMB: r.peakTensorMB,
     columnShapes: r.columnShapes,
     columnPairTrends: r.columnPairTrends,
-    threads: r.env.wasm ? `${r.trainThreads ?? r.env.wasm.threads ?? '?'}${r.env.wasm.multithreadSupport ? ' (mt)' : ''}` : r.env.webgpu ? (r.env.webgpu.isFallbackAdapter ? 'fallback' : 'hw') : '',
+    threads: r.env.wasm ? `${Math.max(r.trainThreads ?? 1, r.env.wasm.productThreads ?? 1)}${r.env.wasm.multithreadSupport ? ' (mt)' : ''}` : r.env.webgpu ? (r.env.webgpu.isFallbackAdapter ? 'fallback' : 'hw') : '',
   }));
 }
 

@@ -31,11 +31,12 @@ function nodeThread(source: string, options: { workerData?: unknown } = {}): { w
 }
 
 /**
- * The product helper thread (wasm-gemm/parallel.ts). Opt-in with DOPPEL_THREADS=2: on this project's 2-core
- * boxes it made CTGAN epochs 10–20% slower for 40% more CPU and tVAE no faster (bench/README.md).
+ * The product helper thread (wasm-gemm/parallel.ts) with two or more cores; each product shape uses it while
+ * it is the faster way (install.ts: it made CTGAN 1.3× faster on one day's host and 10–20% slower on a slower
+ * day's; the numbers are the same either way). DOPPEL_THREADS=1: none; DOPPEL_THREADS=2: every large product.
  */
 function nodeProductHelper(): HelperFactory | undefined {
-  if (os.cpus().length < 2 || process.env.DOPPEL_THREADS !== '2') return undefined;
+  if (os.cpus().length < 2 || process.env.DOPPEL_THREADS === '1') return undefined;
   return (source, message) => {
     const t = nodeThread(source);
     t.worker.postMessage(message);
@@ -74,6 +75,7 @@ export async function initNodeBackend(pref: BackendPreference = 'wasm', opts: { 
     name = await initBackend(p === 'auto' ? 'wasm' : p, {
       wasmPaths: wasmDistDir(),
       productHelper: opts.threads === 1 ? undefined : nodeProductHelper(),
+      helperAlways: process.env.DOPPEL_THREADS === '2',
     });
   } catch (e) {
     if (pref === 'auto') name = await initBackend('cpu');

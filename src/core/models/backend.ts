@@ -49,8 +49,8 @@ async function registerWebGPU(): Promise<boolean> {
 /**
  * The product helper thread (wasm-gemm/parallel.ts) as a Blob worker: only inside a worker (it waits with
  * Atomics.wait, which a page's main thread may not) of a cross-origin-isolated page (SharedArrayBuffer).
- * Opt-in (pass it as `productHelper`), as in Node: on 2 cores it slowed CTGAN; the tVAE's replica is the
- * second thread the app uses.
+ * Passed as `productHelper` by the app's training worker; products use it while it is the faster way
+ * (wasm-gemm/install.ts), and the tVAE's replica pauses it.
  */
 export function browserProductHelper(): HelperFactory | undefined {
   const g = globalThis as {
@@ -92,7 +92,7 @@ async function trySet(name: BackendName): Promise<boolean> {
  */
 export async function initBackend(
   pref: BackendPreference,
-  opts: { wasmPaths?: string | Record<string, string>; productHelper?: HelperFactory } = {},
+  opts: { wasmPaths?: string | Record<string, string>; productHelper?: HelperFactory; helperAlways?: boolean } = {},
 ): Promise<BackendName> {
   const productHelper = opts.productHelper;
   // Never tfjs's own threaded wasm build (chosen on isolated pages): Doppel's kernels do the products, it
@@ -109,7 +109,7 @@ export async function initBackend(
   }
   if (pref === 'wasm') {
     if (!(await trySet('wasm'))) throw new Error('wasm backend unavailable: the WebAssembly module could not be loaded (choose cpu)');
-    await installWasmGemm({ helper: productHelper });
+    await installWasmGemm({ helper: productHelper, helperAlways: opts.helperAlways });
     return 'wasm';
   }
   if (pref === 'cpu') {
@@ -118,7 +118,7 @@ export async function initBackend(
   }
   if ((await hasHardwareWebGPU()) && (await registerWebGPU()) && (await trySet('webgpu'))) return 'webgpu';
   if (await trySet('wasm')) {
-    await installWasmGemm({ helper: productHelper });
+    await installWasmGemm({ helper: productHelper, helperAlways: opts.helperAlways });
     return 'wasm';
   }
   if (await trySet('cpu')) return 'cpu';

@@ -264,9 +264,73 @@ function product(
   return out;
 }
 
+/**
+ * Whether large products use the helper is decided by timing, which cannot change a result: the helper gives
+ * the very same numbers (each thread computes whole rows of C with the same kernel; tested). Measured: on one
+ * day's 2-core host the helper made CTGAN 1.3× faster, on another's 10–20% slower (bench/README.md), and
+ * within one process its gain comes and goes. So products run in windows of WINDOW: one window with the
+ * helper, one without, then EXPLOIT windows the faster way, then again. A window's figure is its wall time
+ * per multiply-add from its first product to its last, so the work between products (and any slowing of it
+ * by a busy second core) counts. A window with a gap over GAP_MS (an epoch's report, a pause between runs)
+ * is not counted.
+ */
+const WINDOW = 160;
+const EXPLOIT = 16;
+const GAP_MS = 40;
+/** A probe: two windows each way, in the order on, off, off, on (a drift in the host's speed cancels). */
+const PROBE = [true, false, false, true];
+const windows = {
+  // the first windows warm up the step's shapes (with the helper, usually the faster way), then a probe
+  probe: -1, left: 4, best: true, on: 0, off: 0, count: 0, start: 0, last: 0, macs: 0,
+};
+/** False with DOPPEL_THREADS=2 (the helper for every large product, as the tests of its path need). */
+let adaptive = true;
+
+function helperForNext(macs: number, now: number): boolean {
+  const w = windows;
+  if (w.count > 0 && now - w.last > GAP_MS) w.count = 0; // start this window again
+  if (w.count === 0) {
+    w.start = now;
+    w.macs = 0;
+  }
+  w.count++;
+  w.macs += macs;
+  return w.probe >= 0 ? PROBE[w.probe] : w.best;
+}
+
+function productDone(now: number): void {
+  const w = windows;
+  w.last = now;
+  if (w.count < WINDOW) return;
+  const rate = (now - w.start) / w.macs;
+  w.count = 0;
+  if (w.probe >= 0) {
+    if (PROBE[w.probe]) w.on += rate;
+    else w.off += rate;
+    if (++w.probe === PROBE.length) {
+      w.best = w.on <= w.off;
+      w.probe = -1;
+      w.left = EXPLOIT;
+    }
+  } else if (--w.left <= 0) {
+    w.probe = 0;
+    w.on = w.off = 0;
+  }
+}
+
 function run(p: ProductCall): void {
+  const { M, N, K } = p;
+  const eligible = helper !== null && !helperPaused && p.batch === 1 && M >= 16 && M * N * K >= PARALLEL_MIN_MACS;
+  if (!eligible || !adaptive) {
+    runProduct(p, eligible);
+    return;
+  }
+  runProduct(p, helperForNext(M * N * K, performance.now()));
+  productDone(performance.now());
+}
+
+function runProduct(p: ProductCall, parallel: boolean): void {
   const { backend, ex, M, N, K } = p;
-  const parallel = helper !== null && !helperPaused && p.batch === 1 && M >= 16 && M * N * K >= PARALLEL_MIN_MACS;
   if (!parallel && p.transposeB && p.batch === 1 && !p.bias && M >= 8 && K > 0 && M * (K + N) < N * K) {
     transposedProduct(p);
     return;
@@ -361,7 +425,7 @@ function override(name: string, make: (original: tf.KernelFunc) => tf.KernelFunc
  * Install once the wasm backend is registered. Returns 'active' when the product runs here, 'unsupported'
  * when this engine lacks relaxed SIMD (tfjs's own kernels stay).
  */
-export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Promise<WasmGemmStatus> {
+export async function installWasmGemm(opts: { helper?: HelperFactory; helperAlways?: boolean } = {}): Promise<WasmGemmStatus> {
   if (status !== 'not-installed') return status;
   // For A/B benchmarks: DOPPEL_TFJS_KERNELS=1 keeps every tfjs kernel as registered.
   if ((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DOPPEL_TFJS_KERNELS === '1') {
@@ -577,6 +641,8 @@ export async function installWasmGemm(opts: { helper?: HelperFactory } = {}): Pr
     return out;
   });
   status = 'active';
+  adaptive = !opts.helperAlways;
+  if (helper) warmHelper();
   return status;
 }
 
@@ -608,7 +674,25 @@ export function pauseProductHelper(paused: boolean): void {
   helperPaused = paused;
 }
 
-/** Threads large products use now: 2 with the helper thread (unless the tVAE's replica has paused it), else 1. */
+/** Threads large products may use now: 2 with the helper thread (unless the tVAE's replica has paused it), else 1. */
 export function productThreads(): number {
   return status === 'active' && helper && !helperPaused ? 2 : 1;
+}
+
+/**
+ * Start the helper thread and bring its code to V8's optimising tier (it starts in the baseline tier), so
+ * the first timings of training's products are not a cold thread's.
+ */
+function warmHelper(): void {
+  const a = tf.randomUniform([256, 384], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([384, 256], -1, 1, 'float32', 2);
+  const was = adaptive;
+  adaptive = false;
+  try {
+    for (let i = 0; i < 24; i++) tf.matMul(a, b).dispose();
+  } finally {
+    adaptive = was;
+    a.dispose();
+    b.dispose();
+  }
 }

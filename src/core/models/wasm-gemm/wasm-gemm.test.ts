@@ -4,7 +4,7 @@ import { initNodeBackend } from '../../../cli/tf-node';
 import { readFileSync } from 'node:fs';
 import { binarySource } from './assemble';
 import os from 'node:os';
-import { SPARSE_PRODUCT, productThreads, wasmGemmStatus, wasmKernelsActive } from './install';
+import { SPARSE_PRODUCT, pauseProductHelper, productThreads, wasmGemmStatus, wasmKernelsActive } from './install';
 import { Adam } from '../training';
 import { concatColumns, dense, denseWithOneHot } from '../layers/dense';
 import { batchNormRelu, batchNormReluTf } from '../layers/batch-norm';
@@ -301,6 +301,27 @@ describe('wasm matrix product (relaxed SIMD)', () => {
             const y = tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: tA, transposeB: tB, bias, activation: 'leakyrelu' });
             expectClose(y, reference(a, b, tA, tB, bias, 'leakyrelu', 0.2));
           });
+  });
+
+  it('gives the very same bits with the helper thread as without (so timing may choose per product)', () => {
+    expect(productThreads()).toBe(os.cpus().length >= 2 ? 2 : 1);
+    // [M, N, K, transposeA, transposeB, bias]: the last two take (B·Aᵀ)ᵀ on one thread (wide B, no bias)
+    const cases: [number, number, number, boolean, boolean, boolean][] = [
+      [500, 256, 384, false, false, true], [50, 256, 1570, false, false, true], [256, 384, 500, true, false, false],
+      [500, 1570, 256, false, true, false], [37, 301, 400, false, true, false],
+    ];
+    for (const [M, N, K, tA, tB, withBias] of cases)
+      tf.tidy(() => {
+        const a = rand(tA ? [K, M] : [M, K]);
+        const b = rand(tB ? [N, K] : [K, N]);
+        const bias = withBias ? rand([N]) : undefined;
+        const product = () => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: tA, transposeB: tB, bias }).dataSync();
+        const two = product();
+        pauseProductHelper(true);
+        const one = product();
+        pauseProductHelper(false);
+        expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer)), `${M}×${K}·${K}×${N} tA=${tA} tB=${tB}`).toBe(true);
+      });
   });
 
   it('writes tiny and subnormal results as 0 (x86 runs arithmetic on subnormals ~250× slower), NaN stays NaN', () => {
