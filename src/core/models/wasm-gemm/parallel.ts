@@ -7,10 +7,10 @@
  * Doppel's kernel module instantiated on that memory, and its rows of C are copied back.
  * Synchronisation is two Atomics counters; the helper sleeps in Atomics.wait between products.
  *
- * Where it runs: Node with DOPPEL_THREADS=2 (worker_threads) and, when passed to initBackend, workers of a
- * cross-origin-isolated page (SharedArrayBuffer). Opt-in because on this project's 2-core boxes it
- * did not pay: CTGAN epochs 10–20% slower for 40% more CPU, tVAE no faster (bench/README.md). The thread
- * is created by the caller (HelperFactory), so this file stays free of Node and DOM imports.
+ * Where it runs: Node with two cores (worker_threads; DOPPEL_THREADS=1 turns it off) and the app's training
+ * worker on a cross-origin-isolated page (SharedArrayBuffer). Whether a product uses it is timed, window by
+ * window (install.ts): on this project's 2-core hosts it made CTGAN 1.3× faster one day and 10–20% slower
+ * another. The thread is created by the caller (HelperFactory), so this file stays free of Node and DOM imports.
  */
 
 /** A running helper thread: `alive` turns false if it exits or fails. It lives as long as the process/page. */
