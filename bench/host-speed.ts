@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { pauseProductHelper } from '../src/core/models/wasm-gemm/install';
 
 export interface HostSpeed {
   productGflops: number;
@@ -14,7 +15,17 @@ export interface HostSpeed {
   loadAverage: number[];
 }
 
+/** One thread's product rate (the helper thread paused, so days compare). */
 function productGflops(seconds: number): number {
+  pauseProductHelper(true);
+  try {
+    return timedProducts(seconds);
+  } finally {
+    pauseProductHelper(false);
+  }
+}
+
+function timedProducts(seconds: number): number {
   const a = tf.randomUniform([500, 256], -1, 1, 'float32', 1) as tf.Tensor2D;
   const b = tf.randomUniform([256, 256], -1, 1, 'float32', 2) as tf.Tensor2D;
   // Read the result outside the tidy (a tidy walks a returned typed array value by value).

@@ -7,6 +7,7 @@ import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import * as tf from '@tensorflow/tfjs';
 import { browserProductHelper, initBackend as initCoreBackend } from '../src/core/models/backend';
 import { offerReplica } from './replica-thread';
+import { productThreads } from '../src/core/models/wasm-gemm/install';
 import { createGenerator } from '../src/core/models/registry';
 import type { BackendName, BackendPreference, FitOptions, FitResult, Generator, GeneratorKind, SavedModel, TrainProgress } from '../src/core/models/types';
 import type { TableSchema } from '../src/core/schema/types';
@@ -49,7 +50,7 @@ export interface TrainOutcome {
   stoppedEarly: boolean;
   diverged?: string;
   cancelled: boolean;
-  /** Threads the training steps ran on (2 when the tVAE's replica took half of each batch; same numbers as 1). */
+  /** Threads the training ran on (2: the tVAE's replica took half of each batch, or the product helper was on; same numbers as 1). */
   threads: number;
   /** Rows trained on and rows held back (indices into the loaded table), when a holdout was kept. */
   trainRows?: Int32Array;
@@ -280,7 +281,7 @@ async function fitNow(req: TrainRequest, onProgress?: (p: TrainProgress) => void
     await cp?.finish();
     generator = g;
     schema = req.schema;
-    const out: TrainOutcome = { backend: result.backend ?? backend, epochs: result.epochs, stoppedEarly: result.stoppedEarly, cancelled: false, threads: result.threads ?? 1 };
+    const out: TrainOutcome = { backend: result.backend ?? backend, epochs: result.epochs, stoppedEarly: result.stoppedEarly, cancelled: false, threads: Math.max(result.threads ?? 1, productThreads()) };
     const receipt = g instanceof LongitudinalGenerator ? g.receipt : ((g as Partial<DpGenerator>).receipt ?? null);
     if (receipt) {
       privacyReceipt = receipt;
