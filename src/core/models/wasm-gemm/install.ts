@@ -458,6 +458,7 @@ export async function installWasmGemm(opts: { helper?: HelperFactory; helperAlwa
   if (opts.helper && typeof SharedArrayBuffer !== 'undefined') {
     try {
       helper = new ProductHelper(await WebAssembly.compile(bytes(GEMM_SHARED_WASM_BASE64)), opts.helper);
+      if (!(await helper.ready())) helper = null;
     } catch {
       helper = null; // e.g. no shared WebAssembly.Memory here: one thread
     }

@@ -24,6 +24,7 @@ export type HelperFactory = (source: string, message: unknown) => HelperThread;
 const JOB = 0;
 const DONE = 1;
 const P = 2; // a, b, c, M, N, K, sai, sak, bias, act, alpha (f32 bits), bRaw (0 unless Bᵀ)
+const READY = 15; // 1 once the helper has its module and waits for jobs
 
 /** The helper's code, for worker_threads (eval) and for a Blob worker alike. */
 const HELPER_SOURCE = `
@@ -31,6 +32,7 @@ function serve(data) {
   const ex = new WebAssembly.Instance(data.module, { env: { memory: data.memory }, Math: { log: Math.log } }).exports;
   const c = new Int32Array(data.control);
   const f = new Float32Array(data.control);
+  Atomics.store(c, ${READY}, 1);
   let seen = 0;
   for (;;) {
     Atomics.wait(c, ${JOB}, seen);
@@ -80,6 +82,20 @@ export class ProductHelper {
   constructor(module: WebAssembly.Module, factory: HelperFactory) {
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: 16384, shared: true });
     this.thread = factory(HELPER_SOURCE, { module, memory: this.memory, control: this.control });
+  }
+
+  /**
+   * Wait, yielding, until the helper thread is up (false if it fails or takes over `timeoutMs`). Needed before
+   * the first product: a nested worker in a browser may not start while its parent is blocked in
+   * Atomics.wait (measured: the first product waited its whole time-out, then gave the helper up).
+   */
+  async ready(timeoutMs = 15_000): Promise<boolean> {
+    const started = Date.now();
+    while (Atomics.load(this.c, READY) !== 1) {
+      if (!this.thread.alive() || Date.now() - started > timeoutMs) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
   }
 
   /** Copy the operands in and start the helper on rows [from, M). */
