@@ -5,7 +5,6 @@
 import { setReplicaFactory } from '../src/core/models/tvae/replica';
 import type { BackendName } from '../src/core/models/types';
 
-export function offerReplica(_backend: BackendName): 1 | 2 {
+export function offerReplica(_backend: BackendName): void {
   setReplicaFactory(null);
-  return 1;
 }

@@ -8,11 +8,7 @@
 import { setReplicaFactory, type ReplicaFactory } from '../src/core/models/tvae/replica';
 import type { BackendName } from '../src/core/models/types';
 import { tfjsWasmPaths } from '../src/offline/wasm-paths';
-
-function canReplicate(): boolean {
-  const g = globalThis as { crossOriginIsolated?: boolean; WorkerGlobalScope?: unknown; navigator?: { hardwareConcurrency?: number } };
-  return !!g.crossOriginIsolated && g.WorkerGlobalScope !== undefined && typeof SharedArrayBuffer !== 'undefined' && (g.navigator?.hardwareConcurrency ?? 1) >= 2;
-}
+import { canStartSecondThread } from '../src/core/models/backend';
 
 function browserReplica(backend: 'wasm' | 'cpu'): ReplicaFactory {
   return (init) => {
@@ -31,9 +27,7 @@ function browserReplica(backend: 'wasm' | 'cpu'): ReplicaFactory {
   };
 }
 
-/** After initBackend: offer the tVAE a replica thread when this context can run one. Returns the threads on offer. */
-export function offerReplica(backend: BackendName): 1 | 2 {
-  const ok = backend !== 'webgpu' && canReplicate();
-  setReplicaFactory(ok ? browserReplica(backend as 'wasm' | 'cpu') : null);
-  return ok ? 2 : 1;
+/** After initBackend: offer the tVAE a replica thread when this context can run one. */
+export function offerReplica(backend: BackendName): void {
+  setReplicaFactory(backend !== 'webgpu' && canStartSecondThread() ? browserReplica(backend as 'wasm' | 'cpu') : null);
 }

@@ -31,9 +31,9 @@ function nodeThread(source: string, options: { workerData?: unknown } = {}): { w
 }
 
 /**
- * The product helper thread (wasm-gemm/parallel.ts) with two or more cores; each product shape uses it while
- * it is the faster way (install.ts: it made CTGAN 1.3× faster on one day's host and 10–20% slower on a slower
- * day's; the numbers are the same either way). DOPPEL_THREADS=1: none; DOPPEL_THREADS=2: every large product.
+ * The product helper thread (wasm-gemm/parallel.ts) with two or more cores; products use it while timed
+ * windows say it is the faster way (install.ts: it made CTGAN 1.3× faster on one day's host and 10–20% slower
+ * on a slower day's; the numbers are the same either way). DOPPEL_THREADS=1: none; DOPPEL_THREADS=2: every large product.
  */
 function nodeProductHelper(): HelperFactory | undefined {
   if (os.cpus().length < 2 || process.env.DOPPEL_THREADS === '1') return undefined;

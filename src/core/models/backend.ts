@@ -47,20 +47,27 @@ async function registerWebGPU(): Promise<boolean> {
 }
 
 /**
+ * Can this browser context run a second training thread? Only inside a worker (the threads wait with
+ * Atomics.wait, which a page's main thread may not) of a cross-origin-isolated page (SharedArrayBuffer),
+ * with two or more cores. Shared by the product helper and the tVAE's replica (workers/replica-thread.ts).
+ */
+export function canStartSecondThread(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean; WorkerGlobalScope?: unknown; Worker?: unknown; navigator?: { hardwareConcurrency?: number } };
+  return (
+    !!g.crossOriginIsolated && g.WorkerGlobalScope !== undefined && typeof g.Worker === 'function' &&
+    typeof SharedArrayBuffer !== 'undefined' && (g.navigator?.hardwareConcurrency ?? 1) >= 2
+  );
+}
+
+/**
  * The product helper thread (wasm-gemm/parallel.ts) as a Blob worker: only inside a worker (it waits with
  * Atomics.wait, which a page's main thread may not) of a cross-origin-isolated page (SharedArrayBuffer).
  * Passed as `productHelper` by the app's training worker; products use it while it is the faster way
  * (wasm-gemm/install.ts), and the tVAE's replica pauses it.
  */
 export function browserProductHelper(): HelperFactory | undefined {
-  const g = globalThis as {
-    crossOriginIsolated?: boolean;
-    WorkerGlobalScope?: unknown;
-    Worker?: new (url: string) => { postMessage(m: unknown): void; onerror: unknown };
-    navigator?: { hardwareConcurrency?: number };
-  };
-  const W = g.Worker;
-  if (!g.crossOriginIsolated || g.WorkerGlobalScope === undefined || !W || (g.navigator?.hardwareConcurrency ?? 1) < 2) return undefined;
+  if (!canStartSecondThread()) return undefined;
+  const W = (globalThis as { Worker?: new (url: string) => { postMessage(m: unknown): void; onerror: unknown } }).Worker!;
   return (source, message) => {
     const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
     const w = new W(url);
